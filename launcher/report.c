@@ -1,0 +1,54 @@
+/*
+ * report.c: the launcher's only printer of errors and progress.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void wl_report_err(const char *context, const wa_err *err) {
+  char buf[1024];
+  wa_err_format(err, buf, sizeof buf);
+  if (context && context[0])
+    fprintf(stderr, "wasmaot: error: %s: %s\n", context, buf);
+  else
+    fprintf(stderr, "wasmaot: error: %s\n", buf);
+}
+
+int wl_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "wasmaot %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nusage: wasmaot %s\n", wl_cmd_usage(cmd));
+  return WL_EXIT_USAGE;
+}
+
+void wl_progress_init(wl_progress *p, const char *label) {
+  p->label = label;
+  p->tty = isatty(STDERR_FILENO);
+  p->last_pct = -1;
+}
+
+void wl_progress_update(wl_progress *p, uint64_t done, uint64_t total) {
+  if (!p->tty || total == 0)
+    return;
+  int pct = (int)(done * 100 / total);
+  if (pct == p->last_pct)
+    return;
+  p->last_pct = pct;
+  int filled = pct * 30 / 100;
+  fprintf(stderr, "\r%-20s [", p->label);
+  for (int i = 0; i < 30; i++)
+    fputc(i < filled ? '#' : ' ', stderr);
+  fprintf(stderr, "] %3d%%", pct);
+  fflush(stderr);
+}
+
+void wl_progress_done(wl_progress *p) {
+  if (p->tty && p->last_pct >= 0)
+    fprintf(stderr, "\r\033[K");
+  p->last_pct = -1;
+}
