@@ -1,6 +1,7 @@
 /*
  * main.c: the `wasmaot` command line. Dispatches to the subcommand table
- * (commands.def); the only place besides the shim that exits the process.
+ * that CMake generates from the cmd_*.c files; the only place besides the
+ * shim that exits the process.
  */
 #include "internal.h"
 
@@ -8,23 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct command {
-  const char *name;
-  int (*fn)(int argc, char **argv);
-  const char *usage, *summary;
-} command;
+#define WL_CMD(name) extern const wl_cmd wl_cmd_##name;
+#include "commands.gen.def"
+#undef WL_CMD
 
-static const command commands[] = {
-#define WL_CMD(name, fn, usage, summary) {#name, fn, usage, summary},
-#include "commands.def"
+static const wl_cmd *const commands[] = {
+#define WL_CMD(name) &wl_cmd_##name,
+#include "commands.gen.def"
 #undef WL_CMD
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 const char *wl_cmd_usage(const char *cmd) {
   for (size_t i = 0; i < N_COMMANDS; i++)
-    if (strcmp(commands[i].name, cmd) == 0)
-      return commands[i].usage;
+    if (strcmp(commands[i]->name, cmd) == 0)
+      return commands[i]->usage;
   return cmd;
 }
 
@@ -33,7 +32,7 @@ static void print_help(FILE *f) {
              "usage: wasmaot COMMAND [OPTIONS] [ARGS...]\n\ncommands:\n",
           WA_VERSION);
   for (size_t i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
   fprintf(f, "\n'wasmaot COMMAND --help' shows a command's options; "
              "docs/cli.md has them all.\n");
 }
@@ -49,13 +48,13 @@ int main(int argc, char **argv) {
     print_help(stdout);
     return WL_EXIT_OK;
   }
-  if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+  if (strcmp(name, "--version") == 0) {
     printf("wasmaot %s\n", WA_VERSION);
     return WL_EXIT_OK;
   }
   for (size_t i = 0; i < N_COMMANDS; i++)
-    if (strcmp(commands[i].name, name) == 0)
-      exit(commands[i].fn(argc - 1, argv + 1));
+    if (strcmp(commands[i]->name, name) == 0)
+      exit(commands[i]->run(argc - 1, argv + 1));
   fprintf(stderr, "wasmaot: unknown command '%s' (see 'wasmaot --help')\n",
           name);
   return WL_EXIT_USAGE;
