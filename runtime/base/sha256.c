@@ -2,11 +2,12 @@
  * sha256.c: FIPS 180-4 SHA-256, written from the standard. Used for module
  * digests, cache keys and OCI blob verification.
  */
+#include "internal.h"
 #include "wa.h"
 
 #include <string.h>
 
-static const uint32_t K[64] = {
+const uint32_t wa__sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
     0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
     0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -36,7 +37,7 @@ static void compress(uint32_t h[8], const uint8_t *p) {
   for (int i = 0; i < 64; i++) {
     uint32_t S1 = ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25);
     uint32_t ch = (e & f) ^ (~e & g);
-    uint32_t t1 = k + S1 + ch + K[i] + w[i];
+    uint32_t t1 = k + S1 + ch + wa__sha256_k[i] + w[i];
     uint32_t S0 = ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22);
     uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
     uint32_t t2 = S0 + maj;
@@ -59,6 +60,22 @@ static void compress(uint32_t h[8], const uint8_t *p) {
   h[7] += k;
 }
 
+static void blocks_portable(uint32_t h[8], const uint8_t *p, size_t n) {
+  for (; n; n--, p += 64)
+    compress(h, p);
+}
+
+/* Chosen once; a benign race (every thread computes the same value). */
+static wa__sha256_blocks_fn blocks;
+
+static void compress_blocks(uint32_t h[8], const uint8_t *p, size_t n) {
+  if (!blocks) {
+    wa__sha256_blocks_fn accel = wa__sha256_accel();
+    blocks = accel ? accel : blocks_portable;
+  }
+  blocks(h, p, n);
+}
+
 void wa_sha256_init(wa_sha256 *s) {
   static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
                                  0xa54ff53a, 0x510e527f, 0x9b05688c,
@@ -79,11 +96,14 @@ void wa_sha256_update(wa_sha256 *s, const void *data, size_t n) {
     n -= take;
     if (s->fill < 64)
       return;
-    compress(s->h, s->block);
+    compress_blocks(s->h, s->block, 1);
     s->fill = 0;
   }
-  for (; n >= 64; p += 64, n -= 64)
-    compress(s->h, p);
+  if (n >= 64) {
+    compress_blocks(s->h, p, n / 64);
+    p += n & ~(size_t)63;
+    n &= 63;
+  }
   memcpy(s->block, p, n);
   s->fill = n;
 }
@@ -95,13 +115,13 @@ void wa_sha256_final(wa_sha256 *s, uint8_t out[32]) {
   s->block[s->fill++] = pad;
   if (s->fill > 56) {
     memset(s->block + s->fill, 0, 64 - s->fill);
-    compress(s->h, s->block);
+    compress_blocks(s->h, s->block, 1);
     s->fill = 0;
   }
   memset(s->block + s->fill, 0, 56 - s->fill);
   for (int i = 0; i < 8; i++)
     s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-  compress(s->h, s->block);
+  compress_blocks(s->h, s->block, 1);
   for (int i = 0; i < 8; i++) {
     out[4 * i] = (uint8_t)(s->h[i] >> 24);
     out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
