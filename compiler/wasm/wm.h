@@ -138,7 +138,12 @@ enum {
   WM_CONST_REF_NULL,   /* index = reftype */
   WM_CONST_REF_FUNC,   /* index = funcidx */
   WM_CONST_GLOBAL_GET, /* index = globalidx */
+  /* Decoded but not a valid constant expression (several instructions or
+   * a non-constant one); wm_validate rejects it, so compiled modules never
+   * hold one. index = WM_CONST_BAD_*, off = the offending instruction. */
+  WM_CONST_INVALID,
 };
+enum { WM_CONST_BAD_NONCONST, WM_CONST_BAD_ARITY };
 
 typedef struct wm_constexpr {
   uint8_t kind;   /* WM_CONST_* */
@@ -311,6 +316,8 @@ typedef struct wm_module {
   wm_section *sections; /* in file order, custom sections included */
 
   uint32_t features; /* WM_FEATURE_* bits */
+
+  const char *what; /* arena copy of wm_decode's 'what', or NULL */
 
   wa_arena arena;
 } wm_module;

@@ -1,0 +1,152 @@
+/*
+ * vmctx.c: how generated code reaches the instance. Offsets come from
+ * wr_abi.h (checked below); header fields and the arrays they point to
+ * are fixed once the instance exists, so their loads are hoisted into the
+ * entry block and marked !invariant.load. Linear memory base and size are
+ * not invariant in explicit mode (the memory may move when it grows).
+ */
+#include "internal.h"
+
+#include <stddef.h>
+
+_Static_assert(sizeof(void *) == 8, "the compiler assumes 64-bit targets");
+_Static_assert(offsetof(wr_memory_abi, base) == 0, "memory base at 0");
+_Static_assert(offsetof(wr_memory_abi, size) == 8, "memory size at 8");
+_Static_assert(offsetof(wr_table_abi, elems) == 0, "table elems at 0");
+_Static_assert(offsetof(wr_table_abi, size) == 8, "table size at 8");
+_Static_assert(offsetof(wr_funcref, code) == 0, "funcref code at 0");
+_Static_assert(offsetof(wr_funcref, vmctx) == 8, "funcref vmctx at 8");
+_Static_assert(offsetof(wr_funcref, type_id) == 16, "funcref type at 16");
+_Static_assert(WR_VMCTX_MEMORY == 0 && WR_VMCTX_STACK_LIMIT == 8 &&
+                   WR_VMCTX_HELPERS == 16 && WR_VMCTX_TYPE_IDS == 32 &&
+                   WR_VMCTX_FUNCS == 40 && WR_VMCTX_TABLES == 48,
+               "vmctx header layout");
+
+/* Slots of wc_fn.cache. */
+enum { C_MEMOBJ, C_HELPERS, C_FUNCS, C_TABLES, C_TYPE_IDS, C_MEMBASE };
+
+void wc__tag(wc_unit *u, LLVMValueRef inst, int tbaa, bool invariant) {
+  LLVMSetMetadata(inst, u->md_tbaa, u->tbaa[tbaa]);
+  if (invariant)
+    LLVMSetMetadata(inst, u->md_invariant, u->md_empty);
+}
+
+static LLVMValueRef gep_const(wc_unit *u, LLVMBuilderRef b, LLVMValueRef base,
+                              uint64_t off) {
+  if (off == 0)
+    return base;
+  LLVMValueRef idx = LLVMConstInt(u->t_i64, off, 0);
+  return LLVMBuildInBoundsGEP2(b, u->t_i8, base, &idx, 1, "");
+}
+
+static LLVMValueRef load_with(wc_unit *u, LLVMBuilderRef b, LLVMTypeRef t,
+                              LLVMValueRef base, uint64_t off, int tbaa,
+                              bool invariant) {
+  LLVMValueRef l = LLVMBuildLoad2(b, t, gep_const(u, b, base, off), "");
+  wc__tag(u, l, tbaa, invariant);
+  return l;
+}
+
+LLVMValueRef wc__load(wc_fn *f, LLVMTypeRef t, LLVMValueRef base,
+                      uint64_t off, int tbaa, bool invariant) {
+  return load_with(f->u, f->b, t, base, off, tbaa, invariant);
+}
+
+void wc__store(wc_fn *f, LLVMValueRef v, LLVMValueRef base, uint64_t off,
+               int tbaa) {
+  LLVMValueRef s = LLVMBuildStore(f->b, v, gep_const(f->u, f->b, base, off));
+  wc__tag(f->u, s, tbaa, false);
+}
+
+LLVMValueRef wc__gep(wc_fn *f, LLVMValueRef base, LLVMValueRef off64) {
+  return LLVMBuildGEP2(f->b, f->u->t_i8, base, &off64, 1, "");
+}
+
+/* An invariant load of vmctx+off, emitted once in the entry block. */
+static LLVMValueRef entry_load(wc_fn *f, int slot, LLVMValueRef base,
+                               uint64_t off) {
+  if (!f->cache[slot]) {
+    LLVMPositionBuilderBefore(f->u->pb, f->entry_term);
+    LLVMValueRef l =
+        load_with(f->u, f->u->pb, f->u->t_ptr, base, off, WC_TBAA_VMCTX, true);
+    LLVMSetMetadata(l, f->u->md_nonnull, f->u->md_empty);
+    f->cache[slot] = l;
+  }
+  return f->cache[slot];
+}
+
+LLVMValueRef wc__memobj(wc_fn *f) {
+  return entry_load(f, C_MEMOBJ, f->vmctx, WR_VMCTX_MEMORY);
+}
+
+LLVMValueRef wc__mem_base(wc_fn *f) {
+  wc_unit *u = f->u;
+  if (u->explicit_bounds)
+    return wc__load(f, u->t_ptr, wc__memobj(f), 0, WC_TBAA_MEMOBJ, false);
+  /* Guard mode: the reservation never moves. */
+  if (!f->cache[C_MEMBASE]) {
+    LLVMValueRef mo = wc__memobj(f);
+    LLVMPositionBuilderBefore(u->pb, f->entry_term);
+    f->cache[C_MEMBASE] =
+        load_with(u, u->pb, u->t_ptr, mo, 0, WC_TBAA_MEMOBJ, true);
+  }
+  return f->cache[C_MEMBASE];
+}
+
+LLVMValueRef wc__mem_size(wc_fn *f) {
+  return wc__load(f, f->u->t_i64, wc__memobj(f), 8, WC_TBAA_MEMOBJ, false);
+}
+
+LLVMValueRef wc__global_ptr(wc_fn *f, uint32_t g) {
+  const wm_module *m = f->u->m;
+  wr_vmctx_layout l = wr_vmctx_layout_compute(m->n_globals,
+                                              m->n_global_imports);
+  uint32_t off = wr_vmctx_global_offset(l, g, m->n_global_imports);
+  if (g >= m->n_global_imports)
+    return gep_const(f->u, f->b, f->vmctx, off);
+  LLVMValueRef p =
+      wc__load(f, f->u->t_ptr, f->vmctx, off, WC_TBAA_VMCTX, true);
+  LLVMSetMetadata(p, f->u->md_nonnull, f->u->md_empty);
+  return p;
+}
+
+LLVMValueRef wc__funcref(wc_fn *f, uint32_t funcidx) {
+  LLVMValueRef funcs = entry_load(f, C_FUNCS, f->vmctx, WR_VMCTX_FUNCS);
+  return wc__load(f, f->u->t_ptr, funcs, 8ull * funcidx, WC_TBAA_VMCTX, true);
+}
+
+LLVMValueRef wc__table(wc_fn *f, uint32_t t) {
+  LLVMValueRef tables = entry_load(f, C_TABLES, f->vmctx, WR_VMCTX_TABLES);
+  return wc__load(f, f->u->t_ptr, tables, 8ull * t, WC_TBAA_VMCTX, true);
+}
+
+LLVMValueRef wc__type_id(wc_fn *f, uint32_t type) {
+  LLVMValueRef ids = entry_load(f, C_TYPE_IDS, f->vmctx, WR_VMCTX_TYPE_IDS);
+  return wc__load(f, f->u->t_i32, ids, 4ull * type, WC_TBAA_VMCTX, true);
+}
+
+static LLVMValueRef call_helper(wc_unit *u, LLVMBuilderRef b,
+                                LLVMValueRef helpers, LLVMValueRef vmctx,
+                                uint32_t idx, LLVMValueRef *args, unsigned n) {
+  LLVMValueRef fp =
+      load_with(u, b, u->t_ptr, helpers, 8ull * idx, WC_TBAA_VMCTX, true);
+  LLVMValueRef all[8];
+  all[0] = vmctx;
+  for (unsigned i = 0; i < n && i < 7; i++)
+    all[i + 1] = args[i];
+  return LLVMBuildCall2(b, u->helper_types[idx], fp, all, n + 1, "");
+}
+
+LLVMValueRef wc__call_helper(wc_fn *f, uint32_t idx, LLVMValueRef *args,
+                             unsigned n) {
+  LLVMValueRef helpers = entry_load(f, C_HELPERS, f->vmctx, WR_VMCTX_HELPERS);
+  return call_helper(f->u, f->b, helpers, f->vmctx, idx, args, n);
+}
+
+LLVMValueRef wc__call_helper_raw(wc_unit *u, LLVMBuilderRef b,
+                                 LLVMValueRef vmctx, uint32_t idx,
+                                 LLVMValueRef *args, unsigned n) {
+  LLVMValueRef helpers =
+      load_with(u, b, u->t_ptr, vmctx, WR_VMCTX_HELPERS, WC_TBAA_VMCTX, true);
+  return call_helper(u, b, helpers, vmctx, idx, args, n);
+}

@@ -1,0 +1,218 @@
+/* test_artifact.c: loading artifacts (runtime/artifact.c, link.c): the
+ * host checks and their messages, unknown symbols, damaged files (every
+ * truncation, random corruption) giving clean errors, W^X mappings. */
+#include "rt_test.h"
+
+#include <elf.h>
+#include <stdlib.h>
+
+static uint8_t *read_fixture(const char *name, const char *bounds,
+                             size_t *len) {
+  uint8_t *p;
+  wa_err err;
+  wa_err_init(&err);
+  cr_assert_eq(wa_file_read(rt_fixture(name, bounds), &p, len, &err), 0,
+               "%s", err.msg);
+  return p;
+}
+
+/* Loads a heap copy of exactly n bytes (so ASan sees any overread). */
+static int load_copy(const uint8_t *p, size_t n, wa_err *err) {
+  uint8_t *q = malloc(n ? n : 1);
+  memcpy(q, p, n);
+  wa_err_init(err);
+  wr_artifact *a = NULL;
+  int rc = wr_artifact_load(q, n, "copy", &a, err);
+  if (rc == 0)
+    wr_artifact_free(a);
+  free(q);
+  return rc;
+}
+
+Test(runtime_artifact, open_reads_metadata_and_links) {
+  wr_artifact *a = rt_open("basic", "guard");
+  const wr_meta *m = wr_artifact_meta(a);
+  cr_assert_eq(m->n_funcs, 15);
+  cr_assert_eq(m->n_func_imports, 1);
+  cr_assert_eq(m->bounds, WR_BOUNDS_GUARD);
+  cr_assert_eq(memcmp(m->module_name.ptr, "basic", 5), 0);
+  wr_artifact_free(a);
+  cr_assert_str_eq(wr_host_arch(),
+#if defined(__x86_64__)
+                   "x86_64"
+#else
+                   "aarch64"
+#endif
+  );
+  cr_assert(strstr(wr_host_triple(), "-linux-"));
+}
+
+Test(runtime_artifact, load_from_memory_and_read_meta_only) {
+  size_t n;
+  uint8_t *p = read_fixture("basic", "explicit", &n);
+  wa_err err;
+  wa_err_init(&err);
+  wa_arena arena;
+  wa_arena_init(&arena, 4096);
+  wr_meta m;
+  cr_assert_eq(wr_artifact_read_meta(p, n, "x", &arena, &m, &err), 0, "%s",
+               err.msg);
+  cr_assert_eq(m.bounds, WR_BOUNDS_EXPLICIT);
+  cr_assert_eq(m.n_exports, 17);
+  wa_arena_free(&arena);
+  wr_artifact *a;
+  cr_assert_eq(wr_artifact_load(p, n, "x", &a, &err), 0, "%s", err.msg);
+  wr_artifact_free(a);
+  free(p);
+}
+
+static void expect_mismatch(const char *fixture, const char *needle) {
+  wr_artifact *a;
+  wa_err err;
+  wa_err_init(&err);
+  cr_assert_eq(wr_artifact_open(rt_fixture(fixture, "guard"), &a, &err),
+               WA_EMISMATCH, "%s: %s", fixture, err.msg);
+  cr_assert(strstr(err.msg, needle), "%s: %s", fixture, err.msg);
+  cr_assert(strstr(err.what, fixture), "what names the file: %s", err.what);
+}
+
+Test(runtime_artifact, host_mismatches_name_the_field_and_both_values) {
+  expect_mismatch("basic_abi", "abi version: artifact has 2, this runtime has 1");
+  expect_mismatch("basic_triple", "target triple: artifact has");
+  expect_mismatch("basic_triple", wr_host_triple());
+  expect_mismatch("basic_compiler", "compiler version: artifact has "
+                                    "'wasmaot 99.1.0'");
+  expect_mismatch("basic_feat", "+frobnicate");
+  wr_artifact_free(rt_open("basic_feat_ok", "guard"));
+}
+
+Test(runtime_artifact, wrong_machine_is_refused_by_name) {
+  size_t n;
+  uint8_t *p = read_fixture("basic", "guard", &n);
+  wa_err err;
+#if defined(__x86_64__)
+  uint16_t other = EM_AARCH64;
+  const char *want = "artifact is for aarch64, this host is x86_64";
+#else
+  uint16_t other = EM_X86_64;
+  const char *want = "artifact is for x86_64, this host is aarch64";
+#endif
+  memcpy(p + 18, &other, 2);
+  cr_assert_eq(load_copy(p, n, &err), WA_EMISMATCH);
+  cr_assert(strstr(err.msg, want), "%s", err.msg);
+  other = 3; /* EM_386 */
+  memcpy(p + 18, &other, 2);
+  cr_assert_eq(load_copy(p, n, &err), WA_EMISMATCH);
+  cr_assert(strstr(err.msg, "i386"), "%s", err.msg);
+  p[EI_CLASS] = ELFCLASS32;
+  cr_assert_eq(load_copy(p, n, &err), WA_EMISMATCH);
+  cr_assert(strstr(err.msg, "32-bit"), "%s", err.msg);
+  free(p);
+  cr_assert_eq(load_copy((const uint8_t *)"hello", 5, &err), WA_ECORRUPT);
+}
+
+Test(runtime_artifact, unknown_undefined_symbol_is_a_link_error) {
+  wr_artifact *a;
+  wa_err err;
+  wa_err_init(&err);
+  cr_assert_eq(wr_artifact_open(rt_fixture("badsym", "guard"), &a, &err),
+               WA_ELINK);
+  cr_assert(strstr(err.msg, "'puts'"), "%s", err.msg);
+}
+
+Test(runtime_artifact, damaged_metadata_is_corrupt_with_offset) {
+  size_t n;
+  uint8_t *p = read_fixture("basic", "guard", &n);
+  uint8_t *meta = memmem(p, n, "WAOMETA", 8);
+  cr_assert_not_null(meta);
+  meta[16] ^= 1; /* the recorded length */
+  wa_err err;
+  cr_assert_eq(load_copy(p, n, &err), WA_ECORRUPT);
+  cr_assert_eq(err.off, 16);
+  cr_assert(strstr(err.msg, ".wasmaot.meta"), "%s", err.msg);
+  meta[16] ^= 1;
+  meta[0] = 'X';
+  cr_assert_eq(load_copy(p, n, &err), WA_ECORRUPT);
+  free(p);
+}
+
+Test(runtime_artifact, every_truncation_fails_cleanly, .timeout = 300) {
+  size_t n;
+  uint8_t *p = read_fixture("basic", "guard", &n);
+  for (size_t k = 0; k < n; k++) {
+    wa_err err;
+    int rc = load_copy(p, k, &err);
+    cr_assert_lt(rc, 0, "length %zu of %zu loaded", k, n);
+    cr_assert_neq(rc, WA_EINTERNAL, "length %zu: %s", k, err.msg);
+  }
+  free(p);
+}
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint32_t next(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (uint32_t)(rng >> 32);
+}
+
+/* Byte flips anywhere (headers, section table, symbols, relocations,
+ * metadata). A flip may leave a loadable artifact (say, in code bytes),
+ * but loading never crashes. The result is never run. */
+Test(runtime_artifact, random_corruption_never_crashes, .timeout = 300) {
+  size_t n;
+  uint8_t *p = read_fixture("basic", "guard", &n);
+  int failed = 0;
+  for (int iter = 0; iter < 5000; iter++) {
+    uint8_t *q = malloc(n);
+    memcpy(q, p, n);
+    int flips = 1 + (int)(next() % 3);
+    for (int f = 0; f < flips; f++) {
+      size_t at = next() % n;
+      if (iter % 2) /* half the time aim at the ELF and section headers */
+        at = next() % 2 ? next() % 64 : n - 1 - next() % (64 * 20);
+      q[at] ^= (uint8_t)(1 + next() % 255);
+    }
+    wa_err err;
+    int rc = load_copy(q, n, &err);
+    if (rc)
+      failed++;
+    cr_assert(rc == 0 || rc == WA_ECORRUPT || rc == WA_EMISMATCH ||
+                  rc == WA_ELINK || rc == WA_EUNSUPPORTED || rc == WA_ELIMIT ||
+                  rc == WA_ENOMEM,
+              "rc %d: %s", rc, err.msg);
+    free(q);
+  }
+  cr_assert_gt(failed, 500);
+  free(p);
+}
+
+/* W^X: no mapping of this process is writable and executable. */
+Test(runtime_artifact, code_is_never_writable_and_executable) {
+  wr_artifact *a = rt_open("basic", "guard");
+  FILE *f = fopen("/proc/self/maps", "r");
+  cr_assert_not_null(f);
+  char line[512];
+  int rx = 0;
+  while (fgets(line, sizeof line, f)) {
+    char perms[5] = "";
+    sscanf(line, "%*s %4s", perms);
+    cr_assert_neq(strcmp(perms, "rwxp"), 0, "W+X mapping: %s", line);
+    if (strcmp(perms, "r-xp") == 0)
+      rx++;
+  }
+  fclose(f);
+  cr_assert_gt(rx, 0);
+  wr_artifact_free(a);
+}
+
+Test(runtime_artifact, artifact_outlives_the_callers_reference) {
+  rt_basic b;
+  rt_basic_new(&b, "guard", NULL, NULL);
+  wr_artifact_free(b.art);
+  b.art = NULL;
+  cr_assert_eq(rt_call_ok(b.inst, "add", 1, 2), 3);
+  wr_trap t;
+  cr_assert_eq(rt_call_trap(b.inst, "load", 1u << 30, 0, &t),
+               WR_TRAP_OOB_MEMORY);
+  cr_assert_eq(memcmp(t.frames[0].func_name.ptr, "load", 4), 0);
+  wr_store_free(b.store);
+}
