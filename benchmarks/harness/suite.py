@@ -1,0 +1,616 @@
+"""The benchmark run: build the kernels, detect the engines, check checksums
+(--quick stops there), then measure run time, compile time, start-up and
+memory, and hand the results to report.py. Results are also saved as JSON
+(WORK/results.json) so the report can be re-rendered with --from-json."""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import engines as engines_mod
+import report
+from common import (CLANG, KERNEL_WARNINGS, KERNELS, NATIVE_CFLAGS,
+                    WASM_CFLAGS, WASM_LDFLAGS, BuildError, Ctx, Kernel, build,
+                    capture, first_line, run_measure, show, stderr_of)
+
+
+def parse_args(argv, root):
+    p = argparse.ArgumentParser(
+        prog='benchmarks/run',
+        description='Build and run the wasmaot benchmark suite against '
+        'native code and other Wasm engines, and write docs/benchmarks.md.')
+    p.add_argument('--quick', action='store_true',
+                   help='small sizes, one run each: only check that every '
+                   'engine prints the same checksums (for CI); no timings')
+    p.add_argument('--out', type=Path,
+                   help='report to write (default docs/benchmarks.md; '
+                   '--quick writes none unless given)')
+    p.add_argument('--work', type=Path, default=root / 'build' / 'benchmarks',
+                   help='build and scratch directory (default build/benchmarks)')
+    p.add_argument('--wasmaot', type=Path,
+                   default=Path(os.environ.get(
+                       'WASMAOT', root / 'build' / 'launcher' / 'wasmaot')),
+                   help='wasmaot binary (default $WASMAOT or '
+                   'build/launcher/wasmaot)')
+    p.add_argument('--engines', help='comma-separated engine keys to use '
+                   '(native is always included)')
+    p.add_argument('--kernels', help='comma-separated kernel names')
+    p.add_argument('--reps', type=int, default=5,
+                   help='timed runs per kernel and engine (default 5)')
+    p.add_argument('--compile-reps', type=int, default=3)
+    p.add_argument('--startup-reps', type=int, default=30)
+    p.add_argument('--cpus', default='auto',
+                   help='CPU list to pin every measured process to: "auto" '
+                   '(the last CPU), "none", or e.g. "1" / "2,3"')
+    p.add_argument('--timeout', type=int, default=300,
+                   help='seconds before one run is killed (default 300)')
+    p.add_argument('--scalar', default='',
+                   help='comma-separated Wasm engine keys to run on the '
+                   'build without simd128 (for an engine that lacks SIMD; '
+                   'marked in every table)')
+    p.add_argument('--require', default='',
+                   help='comma-separated engine keys that must be available')
+    p.add_argument('-j', '--jobs', type=int, default=os.cpu_count() or 2)
+    p.add_argument('--from-json', type=Path,
+                   help='only re-render the report from a results.json')
+    p.add_argument('-v', '--verbose', action='store_true')
+    return p.parse_args(argv)
+
+
+def make_kernels(ctx, names):
+    out = []
+    for name, category in KERNELS:
+        if names and name not in names:
+            continue
+        src = ctx.bench / 'kernels' / (name + '.c')
+        out.append(Kernel(name, category, src, ctx.work / 'native' / name,
+                          ctx.work / 'wasm' / (name + '.wasm'),
+                          ctx.work / 'wasm-scalar' / (name + '.wasm'),
+                          desc=describe(src)))
+    return out
+
+
+def describe(src):
+    """The kernel's description: its opening comment, minus the name."""
+    text = src.read_text()
+    m = re.match(r'/\*(.*?)\*/', text, re.S)
+    if not m:
+        return ''
+    words = ' '.join(line.strip().lstrip('*').strip()
+                     for line in m.group(1).splitlines()).strip()
+    return re.sub(r'^\w+:\s*', '', words)
+
+
+def make_hello(ctx):
+    src = ctx.bench / 'hello.c'
+    return Kernel('hello', 'start-up', src, ctx.work / 'native' / 'hello',
+                  ctx.work / 'wasm' / 'hello.wasm',
+                  ctx.work / 'wasm-scalar' / 'hello.wasm',
+                  static=ctx.work / 'native' / 'hello-static')
+
+
+def build_all(ctx, kernels, hello):
+    """The measure helper, every kernel's two Wasm builds, and hello."""
+    h = ctx.bench / 'harness' / 'measure.c'
+    ctx.measure = ctx.work / 'tools' / 'measure'
+    build(ctx, ctx.measure, [[CLANG, '-O2', '-std=c11', '-D_GNU_SOURCE',
+                              *KERNEL_WARNINGS, str(h), '-o',
+                              str(ctx.measure)]], [h])
+    header = ctx.bench / 'kernels' / 'bench.h'
+    jobs = []
+    for k in kernels + [hello]:
+        for out, simd in ((k.wasm, True), (k.scalar, False)):
+            cmd = [CLANG, *WASM_CFLAGS, *(['-msimd128'] if simd else []),
+                   *KERNEL_WARNINGS, str(k.src), *WASM_LDFLAGS, '-o', str(out)]
+            jobs.append((out, [cmd], [k.src, header]))
+    # Native builds used by detection; native engines rebuild their own.
+    # Same command as the native engine's, so neither rebuilds the other's.
+    jobs.append((hello.native, [[CLANG, *NATIVE_CFLAGS, *KERNEL_WARNINGS,
+                                 str(hello.src), '-lm', '-o',
+                                 str(hello.native)]], [hello.src]))
+    jobs.append((hello.static, [[CLANG, *NATIVE_CFLAGS, '-static',
+                                 str(hello.src), '-o', str(hello.static)]],
+                 [hello.src]))
+    with ThreadPoolExecutor(ctx.jobs) as pool:
+        for f in [pool.submit(build, ctx, *j) for j in jobs]:
+            f.result()
+
+
+def parse_cpus(spec):
+    if spec == 'none':
+        return None
+    online = sorted(os.sched_getaffinity(0))
+    if spec == 'auto':
+        return [online[-1]]
+    cpus = []
+    for part in spec.split(','):
+        if '-' in part:
+            a, b = part.split('-')
+            cpus += list(range(int(a), int(b) + 1))
+        else:
+            cpus.append(int(part))
+    return cpus
+
+
+def machine_info(ctx):
+    info = {}
+    model = ''
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'):
+                model = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info['cpu'] = model or platform.processor()
+    info['cpus_online'] = os.cpu_count()
+    try:
+        for line in open('/proc/meminfo'):
+            if line.startswith('MemTotal'):
+                info['memory'] = f'{int(line.split()[1]) / 1048576:.1f} GiB'
+    except OSError:
+        pass
+    info['kernel'] = platform.release()
+    try:
+        for line in open('/etc/os-release'):
+            if line.startswith('PRETTY_NAME='):
+                info['os'] = line.split('=', 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    status, so, se = capture(['systemd-detect-virt'])
+    if status == 0:
+        info['virtualization'] = first_line(so)
+    status, so, se = capture(['lscpu'])
+    for line in so.splitlines():
+        if line.startswith('Hypervisor vendor:'):
+            info['virtualization'] = line.split(':', 1)[1].strip()
+    info['loadavg_start'] = ' '.join(open('/proc/loadavg').read().split()[:3])
+    tools = {}
+    for name, argv in (('clang', [CLANG, '--version']),
+                       ('node', ['node', '--version']),
+                       ('wasm2c', ['wasm2c', '--version']),
+                       ('gnuplot', ['gnuplot', '--version']),
+                       ('python', [sys.executable, '--version'])):
+        status, so, se = capture(argv)
+        tools[name] = first_line(so or se) if status == 0 else 'not found'
+    for pkg in ('wasi-libc', 'wabt', 'libclang-rt-19-dev-wasm32'):
+        status, so, se = capture(['dpkg-query', '-W', '-f=${Version}', pkg])
+        tools[pkg] = so.strip() if status == 0 else 'not installed'
+    status, so, se = capture([ctx.wasmaot, 'version'])
+    tools['wasmaot'] = first_line(so) if status == 0 else 'not built'
+    return info, tools
+
+
+def detect_engines(ctx, engines, hello, expected):
+    for e in engines:
+        try:
+            e.reason = e.detect(ctx, hello, expected)
+        except BuildError as ex:
+            e.reason = str(ex).splitlines()[0]
+        state = 'available' if e.reason is None else f'unavailable: {e.reason}'
+        ctx.log(f'engine {e.key}: {state}')
+
+
+def prepare_one(ctx, e, k, timed, reps):
+    """Prepares kernel k for engine e. Returns a compile record."""
+    cmds = e.prepare(ctx, k)
+    rec = {'status': 'ok', 'times': [], 'rss': 0, 'size': None}
+    if not cmds:
+        return rec
+    art = e.artifact(ctx, k)
+    tag = f'prepare-{e.key}-{k.name}'
+    if not timed and not e.always_prepare:
+        try:
+            build(ctx, art, cmds, e.prepare_inputs(ctx, k))
+            rec['size'] = art.stat().st_size
+        except BuildError as ex:
+            rec['status'] = 'failed: ' + str(ex).splitlines()[0]
+        return rec
+    samples = run_measure(ctx, cmds, reps=reps, timeout=1800, env=e.env(ctx),
+                          tag=tag)
+    bad = [s for s in samples if s.status != 0]
+    if bad:
+        rec['status'] = (f'failed (status {bad[0].status}): '
+                         f'{first_line(stderr_of(ctx, tag))}')
+        return rec
+    rec['times'] = [s.wall for s in samples]
+    rec['rss'] = max(s.rss_kib for s in samples)
+    rec['size'] = art.stat().st_size if art and art.exists() else None
+    return rec
+
+
+def run_once(ctx, e, k, args, tag, reps=1):
+    out = ctx.work / 'out' / f'{e.key}-{k.name}.stdout'
+    out.parent.mkdir(parents=True, exist_ok=True)
+    samples = run_measure(ctx, [e.run(ctx, k, args)], reps=reps, out=out,
+                          env=e.env(ctx), tag=tag)
+    try:
+        text = out.read_text(errors='replace')
+    except OSError:
+        text = ''
+    return samples, text
+
+
+def check_run(ctx, e, k, samples, text, expected, tag):
+    """Classifies a run: 'ok', or why not."""
+    if not samples:
+        return 'no result'
+    s = samples[-1]
+    if s.status == 124:
+        return f'timed out after {ctx.timeout} s'
+    if s.status != 0:
+        return f'exit status {s.status}: {first_line(stderr_of(ctx, tag))}'
+    if not all(x.same for x in samples):
+        return 'output differs between repetitions'
+    if text != expected:
+        return f'checksum mismatch: {first_line(text)!r} vs native ' \
+               f'{first_line(expected)!r}'
+    return 'ok'
+
+
+def quick(ctx, engines, kernels, hello, res):
+    """Checksums only: every available engine, small sizes, one run."""
+    native = engines[0]
+    avail = [e for e in engines if e.reason is None]
+    pairs = [(e, k) for e in avail for k in kernels + [hello]]
+
+    def prep(pair):
+        e, k = pair
+        return (e.key, k.name), prepare_one(ctx, e, k, timed=False, reps=1)
+
+    with ThreadPoolExecutor(ctx.jobs) as pool:
+        prepared = dict(pool.map(prep, pairs))
+    expected = {}
+    for k in kernels + [hello]:
+        args = [] if k is hello else ['quick']
+        rec = prepared[(native.key, k.name)]
+        if rec['status'] != 'ok':
+            raise BuildError(f'native build of {k.name} failed: '
+                             f'{rec["status"]}')
+        samples, text = run_once(ctx, native, k, args, f'quick-native-{k.name}')
+        if not samples or samples[-1].status != 0 or not text:
+            raise BuildError(f'native {k.name} failed: '
+                             f'{stderr_of(ctx, "quick-native-" + k.name)}')
+        expected[k.name] = text
+    res['quick_outputs'] = {k: v for k, v in expected.items()}
+    runs = res['runs']
+    for e in avail:
+        runs[e.key] = {}
+        for k in kernels + [hello]:
+            rec = prepared[(e.key, k.name)]
+            if rec['status'] != 'ok':
+                runs[e.key][k.name] = {'status': rec['status']}
+                continue
+            tag = f'quick-{e.key}-{k.name}'
+            args = [] if k is hello else ['quick']
+            samples, text = run_once(ctx, e, k, args, tag)
+            status = check_run(ctx, e, k, samples, text, expected[k.name], tag)
+            runs[e.key][k.name] = {'status': status,
+                                   'output': text.strip()}
+            ctx.log(f'  {e.key:16} {k.name:11} {status}')
+
+
+def full(ctx, engines, kernels, hello, res):
+    native = engines[0]
+    avail = [e for e in engines if e.reason is None]
+    timed = [e for e in avail if e.timed]
+
+    # 1. ahead-of-time preparation, timed (compile time, artifact size)
+    ctx.log('== compile')
+    comp = res['compile']
+    for e in timed:
+        comp[e.key] = {}
+        for k in kernels:
+            rec = prepare_one(ctx, e, k, timed=True, reps=ctx.compile_reps)
+            comp[e.key][k.name] = rec
+            if rec['times']:
+                ctx.log(f'  {e.key:16} {k.name:11} '
+                        f'{min(rec["times"]):.3f} s  {rec["size"]} bytes')
+            elif rec['status'] != 'ok':
+                ctx.log(f'  {e.key:16} {k.name:11} {rec["status"]}')
+        prepare_one(ctx, e, hello, timed=False, reps=1)
+
+    # 2. one untimed run each: warms caches and checks the checksum
+    ctx.log('== checksums at full size')
+    runs = res['runs']
+    expected = {}
+    for k in kernels:
+        tag = f'full-native-{k.name}'
+        samples, text = run_once(ctx, native, k, [], tag)
+        if not samples or samples[-1].status != 0 or not text:
+            raise BuildError(f'native {k.name} failed: {stderr_of(ctx, tag)}')
+        expected[k.name] = text
+    ok = {}
+    for e in timed:
+        runs.setdefault(e.key, {})
+        for k in kernels:
+            rec = comp.get(e.key, {}).get(k.name, {'status': 'ok'})
+            if rec['status'] != 'ok':
+                runs[e.key][k.name] = {'status': rec['status']}
+                ok[(e.key, k.name)] = False
+                continue
+            tag = f'full-{e.key}-{k.name}'
+            samples, text = run_once(ctx, e, k, [], tag)
+            status = check_run(ctx, e, k, samples, text, expected[k.name], tag)
+            runs[e.key][k.name] = {'status': status, 'output': text.strip(),
+                                   'wall': [], 'rss': [], 'cpu': []}
+            ok[(e.key, k.name)] = status == 'ok'
+            ctx.log(f'  {e.key:16} {k.name:11} {status}')
+
+    # 3. timed runs, engines interleaved (rotated) within each repetition
+    ctx.log(f'== run time ({ctx.reps} runs each)')
+    for k in kernels:
+        for rep in range(ctx.reps):
+            order = timed[rep % len(timed):] + timed[:rep % len(timed)]
+            for e in order:
+                if not ok.get((e.key, k.name)):
+                    continue
+                tag = f'time-{e.key}-{k.name}'
+                samples, text = run_once(ctx, e, k, [], tag)
+                r = runs[e.key][k.name]
+                status = check_run(ctx, e, k, samples, text, expected[k.name],
+                                   tag)
+                if status != 'ok':
+                    r['status'] = status
+                    ok[(e.key, k.name)] = False
+                    continue
+                r['wall'].append(samples[0].wall)
+                r['rss'].append(samples[0].rss_kib)
+                r['cpu'].append(samples[0].user + samples[0].sys)
+        line = ' '.join(
+            f'{e.key}={min(runs[e.key][k.name]["wall"]):.2f}'
+            for e in timed if runs[e.key][k.name].get('wall'))
+        ctx.log(f'  {k.name:11} {line}')
+
+    # 4. start-up: hello-world cold and cached
+    ctx.log(f'== start-up ({ctx.startup_reps} runs each)')
+    hello_out = capture([hello.native])[1]
+    for e in avail:
+        for st in e.startup(ctx, hello):
+            row = {'engine': e.key, 'method': st.method, 'tag': st.tag}
+            for which, cmds in (('cold', st.cold), ('cached', st.cached)):
+                if cmds is None:
+                    continue
+                if which == 'cached' and st.warm:
+                    run_measure(ctx, st.warm, reps=1, env=e.env(ctx),
+                                tag='warm')
+                tag = f'startup-{e.key}-{which}'
+                out = ctx.work / 'out' / f'{tag}.stdout'
+                samples = run_measure(
+                    ctx, cmds, reps=ctx.startup_reps, out=out, env=e.env(ctx),
+                    reset=st.reset if which == 'cold' else None, tag=tag)
+                text = out.read_text(errors='replace') if out.exists() else ''
+                status = check_run(ctx, e, hello, samples, text, hello_out,
+                                   tag)
+                row[which] = {'status': status,
+                              'wall': [s.wall for s in samples],
+                              'rss': [s.rss_kib for s in samples]}
+                ctx.log(f'  {e.key:16} {which:6} {st.method}: {status} '
+                        f'{min(s.wall for s in samples) * 1e3:.2f} ms')
+            res['startup'].append(row)
+
+    # 5. compile throughput on the large module
+    res['large'] = large_module(ctx, [e for e in timed if e.prepare(ctx, hello)
+                                      and not e.reference])
+
+
+def large_module(ctx, compilers):
+    """Builds benchmarks/large (owned by another part of the project) if it is
+    there and times each compiling engine on it."""
+    script = ctx.bench / 'large' / 'build.sh'
+    env_path = os.environ.get('BENCH_LARGE_WASM')
+    rec = {'status': 'ok', 'source': '', 'size': 0, 'engines': {}}
+    if env_path:
+        wasm = Path(env_path)
+        rec['source'] = f'$BENCH_LARGE_WASM={env_path}'
+    elif script.exists():
+        outdir = ctx.work / 'large'
+        outdir.mkdir(parents=True, exist_ok=True)
+        ctx.log('== large module: ' + ctx.rel(script))
+        status, so, se = capture(['sh', str(script), str(outdir)],
+                                 timeout=3600, cwd=outdir)
+        if status != 0:
+            rec['status'] = f'{ctx.rel(script)} failed: {first_line(se + so)}'
+            return rec
+        last = so.strip().splitlines()[-1] if so.strip() else ''
+        cands = [Path(last)] if last.endswith('.wasm') else []
+        cands += sorted(outdir.rglob('*.wasm'), key=lambda p: p.stat().st_size)
+        cands = [c for c in cands if c.exists()]
+        if not cands:
+            rec['status'] = f'{ctx.rel(script)} produced no .wasm'
+            return rec
+        wasm = cands[0] if last.endswith('.wasm') else cands[-1]
+        rec['source'] = f'sh {ctx.rel(script)} {ctx.rel(outdir)}'
+    else:
+        rec['status'] = ('benchmarks/large/build.sh not present yet; set '
+                         'BENCH_LARGE_WASM=FILE to use another module')
+        return rec
+    rec['wasm'] = ctx.rel(wasm)
+    rec['size'] = wasm.stat().st_size
+    fake = Kernel('large', 'compile', wasm, ctx.work / 'large' / 'native',
+                  wasm, wasm)
+    for e in compilers:
+        if e.variant == 'scalar' and has_simd(wasm):
+            rec['engines'][e.key] = {'status': 'module uses SIMD: not '
+                                     'supported by this engine'}
+            continue
+        reps = ctx.compile_reps if e.key.startswith('wasmaot') else 1
+        r = prepare_one(ctx, e, fake, timed=True, reps=reps)
+        rec['engines'][e.key] = r
+        ctx.log(f'  {e.key:16} {r["status"]} '
+                f'{min(r["times"]) if r["times"] else 0:.2f} s')
+    # V8 compiles inside node: time WebAssembly.Module construction.
+    for key, flags in (('node (TurboFan, eager)', ['--no-liftoff']),
+                       ('node (Liftoff, eager)', ['--liftoff',
+                                                  '--no-wasm-tier-up'])):
+        script_js = ctx.bench / 'node' / 'compile-time.mjs'
+        times = []
+        for _ in range(ctx.compile_reps):
+            status, so, se = capture(['node', '--no-warnings', *flags,
+                                      '--no-wasm-lazy-compilation',
+                                      str(script_js), str(wasm)], timeout=1800)
+            if status != 0:
+                rec['engines'][key] = {'status': first_line(se) or 'failed'}
+                break
+            times.append(float(so.split()[0]) / 1e3)
+        else:
+            rec['engines'][key] = {'status': 'ok', 'times': times}
+    return rec
+
+
+def has_simd(wasm):
+    status, so, se = capture(['wasm-objdump', '-d', str(wasm)], timeout=600)
+    return bool(re.search(r'\b(v128|[if]\d+x\d+)\.', so))
+
+
+def commands(ctx, engines, kernels, hello):
+    k = kernels[0] if kernels else hello
+    out = {'build': {
+        'native': show(ctx, engines[0].prepare(ctx, k)),
+        'wasm (simd128)': show(ctx, [[CLANG, *WASM_CFLAGS, '-msimd128',
+                                      *KERNEL_WARNINGS, str(k.src),
+                                      *WASM_LDFLAGS, '-o', str(k.wasm)]]),
+        'wasm (scalar)': show(ctx, [[CLANG, *WASM_CFLAGS, *KERNEL_WARNINGS,
+                                     str(k.src), *WASM_LDFLAGS, '-o',
+                                     str(k.scalar)]]),
+        'hello (static)': show(ctx, [[CLANG, *NATIVE_CFLAGS, '-static',
+                                      str(hello.src), '-o', str(hello.static)]]),
+    }, 'kernel': k.name, 'engines': {}}
+    for e in engines:
+        if e.reason is not None:
+            continue
+        try:
+            prep = show(ctx, e.prepare(ctx, k))
+        except BuildError:
+            prep = ''
+        out['engines'][e.key] = {'prepare': prep,
+                                 'run': show(ctx, [e.run(ctx, k, [])])}
+    return out
+
+
+def main(argv):
+    root = Path(__file__).resolve().parents[2]
+    args = parse_args(argv, root)
+    if args.from_json:
+        res = json.loads(args.from_json.read_text())
+        out = args.out or root / 'docs' / 'benchmarks.md'
+        report.write(res, out, root, args.from_json.parent / 'report')
+        print(f'wrote {out}')
+        return 0
+    ctx = Ctx(root=root, bench=root / 'benchmarks', work=args.work.resolve(),
+              quick=args.quick, reps=max(1, args.reps),
+              compile_reps=max(1, args.compile_reps),
+              startup_reps=max(1, args.startup_reps), jobs=max(1, args.jobs),
+              timeout=args.timeout, wasmaot=args.wasmaot.resolve(),
+              verbose=args.verbose)
+    ctx.work.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    names = set(args.kernels.split(',')) if args.kernels else None
+    kernels = make_kernels(ctx, names)
+    if names and len(kernels) != len(names):
+        known = ', '.join(n for n, _ in KERNELS)
+        print(f'unknown kernel in --kernels (known: {known})', file=sys.stderr)
+        return 2
+    hello = make_hello(ctx)
+    engines = engines_mod.all_engines()
+    if args.engines:
+        want = set(args.engines.split(',')) | {'native'}
+        unknown = want - {e.key for e in engines}
+        if unknown:
+            print(f'unknown engine(s): {", ".join(sorted(unknown))} (known: '
+                  f'{", ".join(e.key for e in engines)})', file=sys.stderr)
+            return 2
+        engines = [e for e in engines if e.key in want]
+    for key in filter(None, args.scalar.split(',')):
+        e = next((e for e in engines if e.key == key), None)
+        if not e or e.variant == 'native':
+            print(f'--scalar: {key} is not a selected Wasm engine',
+                  file=sys.stderr)
+            return 2
+        if e.variant != 'scalar':
+            e.variant = 'scalar'
+            e.note = 'runs the build without simd128 (--scalar)'
+
+    info, tools = machine_info(ctx)
+    res = {'generated': datetime.datetime.now().astimezone().isoformat(
+               timespec='seconds'),
+           'quick': ctx.quick, 'reps': ctx.reps,
+           'compile_reps': ctx.compile_reps,
+           'startup_reps': ctx.startup_reps, 'machine': info, 'tools': tools,
+           'argv': ['benchmarks/run', *argv], 'runs': {}, 'compile': {},
+           'startup': [], 'large': None, 'failures': []}
+    try:
+        ctx.log(f'== build ({ctx.rel(ctx.work)})')
+        build_all(ctx, kernels, hello)
+        hello_out = capture([hello.native])[1]
+        detect_engines(ctx, engines, hello, hello_out)
+        missing = [k for k in args.require.split(',') if k and
+                   any(e.key == k and e.reason is not None for e in engines)]
+        if engines[0].reason is not None:
+            raise BuildError(f'native toolchain unusable: {engines[0].reason}')
+        if not ctx.quick:
+            ctx.cpus = parse_cpus(args.cpus)
+            if ctx.cpus:
+                os.sched_setaffinity(0, ctx.cpus)
+        res['cpus'] = ctx.cpus
+        if ctx.quick:
+            quick(ctx, engines, kernels, hello, res)
+        else:
+            full(ctx, engines, kernels, hello, res)
+    except BuildError as ex:
+        print(f'benchmarks/run: {ex}', file=sys.stderr)
+        return 1
+    res['engines'] = [{'key': e.key, 'label': e.label, 'variant': e.variant,
+                       'reference': e.reference, 'timed': e.timed,
+                       'reason': e.reason, 'version': e.version,
+                       'mode': e.mode, 'note': e.note} for e in engines]
+    res['kernels'] = [{'name': k.name, 'category': k.category, 'desc': k.desc,
+                       'wasm_size': k.wasm.stat().st_size,
+                       'scalar_size': k.scalar.stat().st_size}
+                      for k in kernels]
+    res['commands'] = commands(ctx, engines, kernels, hello)
+    res['elapsed'] = time.time() - started
+    for ekey, per in res['runs'].items():
+        for kname, r in per.items():
+            if r['status'] != 'ok':
+                res['failures'].append(f'{ekey} on {kname}: {r["status"]}')
+    for row in res['startup']:
+        for which in ('cold', 'cached'):
+            if which in row and row[which]['status'] != 'ok':
+                res['failures'].append(f'{row["engine"]} start-up ({which}, '
+                                       f'{row["method"]}): '
+                                       f'{row[which]["status"]}')
+    for k in missing:
+        res['failures'].append(f'required engine {k} unavailable')
+    (ctx.work / 'results.json').write_text(json.dumps(res, indent=1))
+
+    out = args.out or (None if ctx.quick else root / 'docs' / 'benchmarks.md')
+    if out:
+        report.write(res, out, root, ctx.work / 'report')
+        ctx.log(f'wrote {ctx.rel(out)}')
+    summary(res)
+    return 1 if res['failures'] else 0
+
+
+def summary(res):
+    avail = [e['key'] for e in res.get('engines', []) if e['reason'] is None]
+    skipped = [f'{e["key"]} ({e["reason"]})' for e in res.get('engines', [])
+               if e['reason'] is not None]
+    checked = sum(1 for per in res['runs'].values() for r in per.values()
+                  if r['status'] == 'ok')
+    print(f'benchmarks: engines {", ".join(avail)}; {checked} runs with '
+          f'matching checksums; {len(res["failures"])} failures; '
+          f'{res["elapsed"]:.0f} s')
+    for s in skipped:
+        print(f'  skipped {s}')
+    for f in res['failures']:
+        print(f'  FAILED {f}')

@@ -1,0 +1,114 @@
+/*
+ * compiler_dl.c: loads libwasmaot_compiler.so on first use, so that only a
+ * cache miss or `wasmaot compile` maps libLLVM. Looks at $WASMAOT_COMPILER,
+ * then next to the executable (the build tree's ../compiler/, an install's
+ * ../lib/...), then the dynamic linker's search path; checks the wc_api
+ * table's version and size before handing it out.
+ */
+#include "internal.h"
+#include "wc.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WL_COMPILER_SO "libwasmaot_compiler.so"
+
+#if defined(__x86_64__)
+#define WL_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define WL_MULTIARCH "aarch64-linux-gnu"
+#else
+#define WL_MULTIARCH "."
+#endif
+
+static const wc_api *loaded;
+
+/* Opens one candidate; 1 if it was loaded, 0 if it does not exist, or an
+ * error if it exists but is unusable. */
+static int try_open(const char *path, bool must_exist, wa_err *err) {
+  if (strchr(path, '/') && access(path, F_OK) != 0) {
+    if (must_exist)
+      return wa_fail_errno(err, WA_ENOTFOUND, "compiler library %s", path);
+    return 0;
+  }
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    if (!strchr(path, '/') && !must_exist)
+      return 0; /* not on the search path */
+    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
+                   "cannot load the compiler: %s", dlerror());
+  }
+  const wc_api *api = dlsym(h, WC_API_SYMBOL);
+  if (!api) {
+    dlclose(h);
+    return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
+                   "%s has no %s table: not a wasmaot compiler", path,
+                   WC_API_SYMBOL);
+  }
+  if (api->version != WC_API_VERSION || api->size < sizeof(wc_api)) {
+    int rc = wa_fail(err, WA_EMISMATCH, WA_NOOFF,
+                     "%s has compiler API version %u (size %u); this wasmaot "
+                     "needs version %u (size %zu)",
+                     path, api->version, api->size, WC_API_VERSION,
+                     sizeof(wc_api));
+    dlclose(h);
+    return rc;
+  }
+  loaded = api; /* the handle stays open for the process's lifetime */
+  return 1;
+}
+
+int wl_compiler_get(const wc_api **out, wa_err *err) {
+  if (loaded) {
+    *out = loaded;
+    return 0;
+  }
+  int rc;
+  const char *env = getenv("WASMAOT_COMPILER");
+  if (env && *env) {
+    if ((rc = try_open(env, true, err)) < 0) {
+      wa_err_wrap(err, "$WASMAOT_COMPILER");
+      return rc;
+    }
+    *out = loaded;
+    return 0;
+  }
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+      *slash = 0;
+    static const char *const rel[] = {
+        "../compiler/" WL_COMPILER_SO,
+        "../lib/" WL_COMPILER_SO,
+        "../lib/" WL_MULTIARCH "/" WL_COMPILER_SO,
+        "../lib64/" WL_COMPILER_SO,
+    };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+      char path[PATH_MAX + 64];
+      snprintf(path, sizeof path, "%s/%s", exe, rel[i]);
+      if ((rc = try_open(path, false, err)) != 0) {
+        if (rc < 0)
+          return rc;
+        *out = loaded;
+        return 0;
+      }
+    }
+  }
+  if ((rc = try_open(WL_COMPILER_SO, false, err)) != 0) {
+    if (rc < 0)
+      return rc;
+    *out = loaded;
+    return 0;
+  }
+  return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
+                 "the compiler (%s) is not installed: looked next to %s and "
+                 "on the library path; set WASMAOT_COMPILER to its path",
+                 WL_COMPILER_SO, n > 0 ? exe : "the executable");
+}
