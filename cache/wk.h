@@ -115,6 +115,31 @@ uint64_t wk_max_size(const wk_cache *c);
 /* Stores max-size in DIR/config (used by later wk_open calls too). */
 int wk_set_max_size(wk_cache *c, uint64_t max_size, wa_err *err) WA_MUST_CHECK;
 
+/* ------------------------------------------------------- resolutions */
+
+/*
+ * A configuration as the compiler resolved it: "native" becomes the host
+ * CPU's name and features, and the compiler names its version. Only the
+ * compiler (libLLVM) computes these, so the launcher remembers them under an
+ * id of what they depend on (host CPU, compiler build, requested options)
+ * and a hit computes its key without loading the compiler. A stale
+ * resolution is harmless: what a fill makes is checked against the key.
+ */
+typedef struct wk_resolved {
+  char compiler_version[128];
+  char triple[64];
+  char cpu[64];
+  char features[1100];
+} wk_resolved;
+
+/* Reads DIR/resolved/<id hex>. WA_ENOTFOUND when absent or damaged,
+ * WA_EPERM when not private to this user. */
+int wk_resolved_get(wk_cache *c, const uint8_t id[32], wk_resolved *out,
+                    wa_err *err) WA_MUST_CHECK;
+/* Writes it atomically (mode 0600). */
+int wk_resolved_put(wk_cache *c, const uint8_t id[32], const wk_resolved *r,
+                    wa_err *err) WA_MUST_CHECK;
+
 /* ------------------------------------------------------------ get / fill */
 
 /*

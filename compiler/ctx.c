@@ -158,6 +158,10 @@ int wc__resolve(const wc_config *c, wc_resolved *out, const wc_target **tgt,
 
   bool is_host = t == host;
   const char *cpu = c->cpu && *c->cpu ? c->cpu : NULL;
+  /* "portable" names the baseline without knowing it, so the launcher's
+   * --portable needs no per-target table of its own. */
+  if (cpu && strcmp(cpu, "portable") == 0)
+    cpu = t->baseline_cpu;
   if (!cpu)
     cpu = is_host ? "native" : t->baseline_cpu;
   size_t cap = 512, n = 0;

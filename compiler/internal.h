@@ -178,6 +178,110 @@ int wc__emit_table(wc_fn *f, const wm_instr *in, wa_err *err) WA_MUST_CHECK;
 int wc__emit_call(wc_fn *f, const wm_instr *in, wa_err *err) WA_MUST_CHECK;
 #ifdef WC_HAVE_SIMD
 int wc__emit_simd(wc_fn *f, const wm_instr *in, wa_err *err) WA_MUST_CHECK;
+
+/* -------------------------------------------------------------------- SIMD */
+
+/* Lane shapes. Values of type v128 live as <2 x i64> (locals, phis,
+ * globals, calls); emitters bitcast to the shape they work on and back. */
+enum { WC_I8X16, WC_I16X8, WC_I32X4, WC_I64X2, WC_F32X4, WC_F64X2 };
+
+/* How an opcode is lowered; emit_simd.c's table maps every SIMD opcode to
+ * one kind and the file owning that kind's range lowers it. */
+enum {
+  WC_SK_NONE,
+  /* emit_simd.c: lanes, construction, bitwise */
+  WC_SK_SPLAT,
+  WC_SK_EXTRACT,
+  WC_SK_REPLACE,
+  WC_SK_SHUFFLE,
+  WC_SK_SWIZZLE,
+  WC_SK_NOT,
+  WC_SK_ANDNOT,
+  WC_SK_BITSELECT,
+  WC_SK_ANY_TRUE,
+  /* emit_simd_arith.c: lane-wise arithmetic, comparisons, reductions */
+  WC_SK_BIN,   /* aux: LLVMOpcode */
+  WC_SK_INTR1, /* intr: unary intrinsic overloaded on the vector type */
+  WC_SK_INTR2, /* intr: binary intrinsic, same */
+  WC_SK_ICMP,  /* aux: LLVMIntPredicate */
+  WC_SK_FCMP,  /* aux: LLVMRealPredicate */
+  WC_SK_SHIFT, /* aux: LLVMShl, LLVMAShr or LLVMLShr */
+  WC_SK_ABS,
+  WC_SK_NEG,
+  WC_SK_MINMAX,  /* flags: WC_SF_MAX */
+  WC_SK_PMINMAX, /* flags: WC_SF_MAX */
+  WC_SK_AVGR,
+  WC_SK_Q15MULR,
+  WC_SK_DOT,
+  WC_SK_EXTMUL,  /* shape: the narrow operands; flags: signed, high */
+  WC_SK_EXTADD,  /* shape: the narrow operand; flags: signed */
+  WC_SK_BITMASK,
+  WC_SK_ALL_TRUE,
+  /* emit_simd_convert.c: shape changes */
+  WC_SK_NARROW, /* shape: the wide operands; flags: signed */
+  WC_SK_EXTEND, /* shape: the narrow operand; flags: signed, high */
+  WC_SK_TRUNC_SAT, /* shape: the float operand; flags: signed */
+  WC_SK_CONVERT,   /* shape: the float result; flags: signed */
+  WC_SK_DEMOTE,
+  WC_SK_PROMOTE,
+  /* emit_simd_memory.c: accesses beyond v128.load/store */
+  WC_SK_LOAD_EXTEND, /* shape: the narrow lanes in memory; flags: signed */
+  WC_SK_LOAD_SPLAT,
+  WC_SK_LOAD_ZERO,
+  WC_SK_LOAD_LANE,
+  WC_SK_STORE_LANE,
+};
+
+enum {
+  WC_SF_SIGNED = 1,
+  WC_SF_HIGH = 2, /* the upper half of the lanes */
+  WC_SF_MAX = 4,
+};
+
+typedef struct wc_simd_op {
+  uint8_t kind;     /* WC_SK_* */
+  uint8_t shape;    /* WC_I8X16.. : the lanes the operation works on */
+  uint8_t flags;    /* WC_SF_* */
+  int aux;          /* see the kinds */
+  const char *intr; /* see the kinds */
+} wc_simd_op;
+
+/* Lowers one kind range; args are the popped operands, bottom of the stack
+ * first. Returns the result (vectors in any shape), or NULL for none. */
+LLVMValueRef wc__simd_lanes(wc_fn *f, const wc_simd_op *op,
+                            const wm_instr *in, LLVMValueRef *args);
+LLVMValueRef wc__simd_arith(wc_fn *f, const wc_simd_op *op,
+                            LLVMValueRef *args);
+LLVMValueRef wc__simd_convert(wc_fn *f, const wc_simd_op *op,
+                              LLVMValueRef *args);
+LLVMValueRef wc__simd_memory(wc_fn *f, const wc_simd_op *op,
+                             const wm_instr *in, LLVMValueRef *args);
+
+/* Shape helpers (emit_simd.c). */
+unsigned wc__lanes(unsigned shape);
+LLVMTypeRef wc__lane_type(wc_unit *u, unsigned shape);
+LLVMTypeRef wc__shape_type(wc_unit *u, unsigned shape);
+/* The integer shape with lanes twice as wide (I8X16 -> I16X8 ...). */
+static inline unsigned wc__wider(unsigned shape) { return shape + 1; }
+/* v reinterpreted as 'shape' (a bitcast; free). */
+LLVMValueRef wc__as(wc_fn *f, LLVMValueRef v, unsigned shape);
+/* The vector of n copies of a scalar. */
+LLVMValueRef wc__splat(wc_fn *f, LLVMValueRef scalar, unsigned n);
+/* A constant vector of 'shape' with every lane's bits = 'bits'. */
+LLVMValueRef wc__vconst(wc_unit *u, unsigned shape, uint64_t bits);
+/* Lanes [first, first + n) of v, or of the concatenation a:b when b is
+ * given; 'stride' 2 takes every other lane (even or odd by 'first'). */
+LLVMValueRef wc__lanes_of(wc_fn *f, LLVMValueRef a, LLVMValueRef b,
+                          unsigned first, unsigned n, unsigned stride);
+/* Calls an intrinsic overloaded on 'over' (NULL: not overloaded). */
+LLVMValueRef wc__call_intr(wc_fn *f, const char *name, LLVMTypeRef over,
+                           LLVMValueRef *args, unsigned n);
+
+/* Target checks for native sequences; every user has a generic fallback.
+ * x86 feature names are LLVM's ("ssse3", "sse4.1"). */
+bool wc__is_x86(const wc_unit *u);
+bool wc__is_aarch64(const wc_unit *u);
+bool wc__x86_has(const wc_unit *u, const char *feature);
 #endif
 
 /* emit_control.c: function entry/exit. */

@@ -17,7 +17,8 @@
 typedef struct wc_config {
   const char *triple;   /* NULL: the host's, e.g. "x86_64-unknown-linux-gnu" */
   const char *cpu;      /* NULL: "native" for the host triple, else the
-                           target's portable baseline (docs/cli.md) */
+                           target's portable baseline (docs/cli.md);
+                           "portable": that baseline on the host too */
   const char *features; /* extra LLVM features "+avx2,-bmi2" or NULL */
   uint8_t bounds;       /* WR_BOUNDS_GUARD or WR_BOUNDS_EXPLICIT */
   uint8_t opt_level;    /* 0..3; default 2 */

@@ -22,13 +22,16 @@ static const char usage_text[] =
     "  --target TRIPLE       x86_64-unknown-linux-gnu or\n"
     "                        aarch64-unknown-linux-gnu (default: the host)\n"
     "  --cpu NAME            LLVM CPU name; default 'native' for the host,\n"
-    "                        x86-64-v2 or generic (aarch64) for other targets\n"
-    "  --cpu-features LIST   extra LLVM features, e.g. +avx2,-bmi2\n"
+    "                        the portable baseline for other targets\n"
+    "  --portable            the target's portable baseline CPU even for the\n"
+    "                        host: x86-64-v2 (x86_64), generic (aarch64)\n"
+    "  --cpu-features LIST   LLVM features to add or remove, e.g. +avx2,-bmi2\n"
     "  --threads N           compiler threads (default: all cores)\n";
 
 typedef struct opts {
   const char *in, *out;
   const char *triple, *cpu, *features;
+  bool portable;
   int opt_level, bounds; /* -1: the library's default */
   uint32_t threads;
 } opts;
@@ -72,6 +75,8 @@ static int parse(int argc, char **argv, opts *o) {
       o->cpu = v;
     } else if ((v = value(argc, argv, &i, "--cpu-features"))) {
       o->features = v;
+    } else if (strcmp(a, "--portable") == 0) {
+      o->portable = true;
     } else if ((v = value(argc, argv, &i, "--threads"))) {
       char *end;
       unsigned long t = strtoul(v, &end, 10);
@@ -90,6 +95,14 @@ static int parse(int argc, char **argv, opts *o) {
   }
   if (!o->in)
     return wl_usage_error("compile", "missing IN.wasm");
+  if (o->portable && o->cpu)
+    return wl_usage_error("compile", "--portable and --cpu %s exclude each "
+                          "other", o->cpu);
+  if (o->cpu && !*o->cpu)
+    return wl_usage_error("compile", "--cpu needs a CPU name");
+  /* The compiler's name for the target's baseline CPU. */
+  if (o->portable)
+    o->cpu = "portable";
   return 0;
 }
 
@@ -172,5 +185,6 @@ out:
 const wl_cmd wl_cmd_compile = {
     "compile", run,
     "compile IN.wasm [-o OUT.wao] [-O0..-O3] [--bounds guard|explicit] "
-    "[--target TRIPLE] [--cpu NAME] [--cpu-features LIST] [--threads N]",
+    "[--target TRIPLE] [--cpu NAME | --portable] [--cpu-features LIST] "
+    "[--threads N]",
     "compile a module ahead of time to an artifact"};

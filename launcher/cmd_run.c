@@ -1,28 +1,27 @@
 /*
  * cmd_run.c: `wasmaot run [--invoke NAME] [--bounds MODE] FILE [ARGS...]`.
- * Loads an artifact (or compiles a .wasm in memory through the dlopen()ed
- * compiler), resolves imports through a list of providers, instantiates,
- * then calls NAME with ARGS parsed by its parameter types and prints the
- * results, or calls _start. A trap exits 134 with its kind and backtrace
- * on stderr (WASI's proc_exit becomes the process's exit status).
+ * Loads an artifact (a .wao, or a .wasm or an OCI image's module through
+ * the artifact cache: launcher/module.c), resolves imports through a list
+ * of providers, instantiates, then calls NAME with ARGS parsed by its
+ * parameter types and prints the results, or calls _start. A trap exits
+ * 134 with its kind and backtrace on stderr (WASI's proc_exit becomes the
+ * process's exit status).
  */
 #include "internal.h"
 #include "wasi/wi.h"
 #include "wc.h"
+#include "wo.h"
 #include "wr.h"
+
+#ifdef WL_HAVE_SECCOMP
+#include "shim_sandbox.h"
+#endif
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* compiler_dl.c may be absent from a build; then .wasm input is refused.
- * Likewise runtime/wasi: without it, WASI imports stay unresolved. */
-#pragma weak wl_compiler_get
-#pragma weak wi_config_init
-#pragma weak wi_ctx_new
-#pragma weak wi_ctx_free
-#pragma weak wi_link
 
 /* ------------------------------------------------------------- linkers */
 
@@ -30,11 +29,18 @@ typedef struct run_opts {
   const char *invoke; /* NULL: _start */
   const char *file;
   uint8_t bounds;
+  bool no_cache; /* --no-cache: compile in memory, leave the cache alone */
   int n_args;
   char **args; /* after FILE */
   uint32_t n_env, n_dirs;
   const char **env;    /* KEY=VALUE */
   wi_preopen *dirs;
+  bool env_inherit;    /* the host's environment first, --env over it */
+  bool trap_unknown;   /* --trap-unknown-imports */
+  uint32_t n_listen;
+  const char **listen; /* --tcplisten HOST:PORT */
+  const char *argv0;   /* --argv0: the module's argv[0] instead of FILE */
+  bool seccomp;        /* --seccomp: confine the process before the start */
 } run_opts;
 
 typedef struct run_ctx {
@@ -53,16 +59,53 @@ typedef struct run_ctx {
 typedef int (*linker_fn)(run_ctx *ctx, const wr_meta *m, wr_extern *imports,
                          wa_err *err);
 
+extern char **environ;
+
+/* Length of the KEY of "KEY=VALUE" (all of s if it has no '='). */
+static size_t env_key_len(const char *s) {
+  const char *eq = strchr(s, '=');
+  return eq ? (size_t)(eq - s) : strlen(s);
+}
+
+/* The guest's environment: with --env-inherit the host's, then every
+ * --env. A later KEY replaces an earlier one, so --env overrides what is
+ * inherited, and the guest never sees a key twice (getenv would find
+ * whichever came first, which differs between libcs). */
+static const char **build_env(const run_opts *o, uint32_t *n_out) {
+  uint32_t n_host = 0;
+  if (o->env_inherit)
+    while (environ && environ[n_host])
+      n_host++;
+  const char **v = wa_calloc((size_t)n_host + o->n_env + 1, sizeof *v);
+  if (!v)
+    return NULL;
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < n_host + o->n_env; k++) {
+    const char *s = k < n_host ? environ[k] : o->env[k - n_host];
+    if (!strchr(s, '='))
+      continue;
+    size_t kl = env_key_len(s);
+    uint32_t j = 0;
+    while (j < n && !(env_key_len(v[j]) == kl && memcmp(v[j], s, kl) == 0))
+      j++;
+    v[j] = s;
+    if (j == n)
+      n++;
+  }
+  *n_out = n;
+  return v;
+}
+
 /* wasi_snapshot_preview1 through runtime/wasi: argv is FILE then, without
- * --invoke, ARGS; --env and --dir give the environment and preopens. */
+ * --invoke, ARGS; --env, --env-inherit, --dir, --dir-ro and --tcplisten
+ * give the environment, preopens and listening sockets. */
 static int link_wasi(run_ctx *ctx, const wr_meta *m, wr_extern *imports,
                      wa_err *err) {
   bool used = false;
   for (uint32_t i = 0; i < m->n_imports; i++)
-    if (m->imports[i].module.len == strlen(WI_MODULE) &&
-        memcmp(m->imports[i].module.ptr, WI_MODULE, strlen(WI_MODULE)) == 0)
+    if (wi_is_wasi_module(m->imports[i].module.ptr, m->imports[i].module.len))
       used = true;
-  if (!used || !wi_link || !wi_ctx_new || !wi_config_init)
+  if (!used)
     return 0;
   const run_opts *o = ctx->o;
   wi_config cfg;
@@ -70,11 +113,16 @@ static int link_wasi(run_ctx *ctx, const wr_meta *m, wr_extern *imports,
   uint32_t argc = o->invoke ? 1 : (uint32_t)o->n_args + 1;
   cfg.argc = argc;
   cfg.argv = (const char *const *)(o->args - 1); /* FILE, ARGS... */
-  cfg.n_env = o->n_env;
-  cfg.env = o->env;
+  const char **env = build_env(o, &cfg.n_env);
+  if (!env)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  cfg.env = env;
   cfg.n_preopens = o->n_dirs;
   cfg.preopens = o->dirs;
-  int rc = wi_ctx_new(&cfg, &ctx->wasi, err);
+  cfg.n_tcplisten = o->n_listen;
+  cfg.tcplisten = o->listen;
+  int rc = wi_ctx_new(&cfg, &ctx->wasi, err); /* copies env */
+  wa_free(env);
   return rc ? rc : wi_link(ctx->wasi, ctx->store, m, imports, err);
 }
 
@@ -133,6 +181,21 @@ static void fmt_import_type(char *buf, size_t n, const wr_meta *m,
   }
 }
 
+/* --trap-unknown-imports: the stand-in for an import nobody provides. Its
+ * env is the import's metadata, which outlives the store. */
+static uint32_t unlinked_stub(void *env, wr_caller *c, wr_val *vals) {
+  (void)vals;
+  const wr_meta_import *im = env;
+  if (c) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%.*s.%.*s",
+             (int)(im->module.len > 70 ? 70 : im->module.len), im->module.ptr,
+             (int)(im->field.len > 70 ? 70 : im->field.len), im->field.ptr);
+    wr_caller_set_message(c, msg);
+  }
+  return WR_TRAP_UNLINKED_IMPORT;
+}
+
 static int resolve_imports(run_ctx *ctx, const wr_meta *m, wr_extern *out,
                            wa_err *err) {
   for (size_t k = 0; k < sizeof linkers / sizeof linkers[0]; k++) {
@@ -144,13 +207,28 @@ static int resolve_imports(run_ctx *ctx, const wr_meta *m, wr_extern *out,
     const wr_meta_import *im = &m->imports[i];
     if (out[i].u.func)
       continue;
+    /* Only a function can stand in for something missing: a stub memory
+     * or global would give the module wrong data instead of a trap. */
+    if (ctx->o->trap_unknown && im->kind == 0) {
+      int rc = wr_func_new_host(ctx->store, &m->types[m->func_types[im->index]],
+                                unlinked_stub, (void *)im, &out[i].u.func,
+                                err);
+      if (rc)
+        return rc;
+      out[i].kind = 0;
+      continue;
+    }
     char type[160];
     fmt_import_type(type, sizeof type, m, im);
-    return wa_fail(err, WA_ELINK, WA_NOOFF, "unresolved import %.*s.%.*s (%s)",
+    return wa_fail(err, WA_ELINK, WA_NOOFF,
+                   "unresolved import %.*s.%.*s (%s)%s",
                    (int)(im->module.len > 80 ? 80 : im->module.len),
                    im->module.ptr,
                    (int)(im->field.len > 80 ? 80 : im->field.len),
-                   im->field.ptr, type);
+                   im->field.ptr, type,
+                   im->kind == 0 ? "; --trap-unknown-imports links a stub "
+                                   "that traps when called"
+                                 : "");
   }
   return 0;
 }
@@ -371,42 +449,81 @@ static int trap_status(const wr_trap *t) {
 /* ------------------------------------------------------------ the command */
 
 
-/* --dir HOST[:GUEST]: the guest sees HOST as GUEST (default: HOST). */
-static void add_dir(run_opts *o, char *spec) {
+/* --dir HOST[::GUEST] and --dir-ro: the guest sees HOST as GUEST
+ * (default: HOST). "::" because a single ':' is common in host paths. */
+static int add_dir(run_opts *o, char *spec, bool read_only) {
   wi_preopen *d = &o->dirs[o->n_dirs++];
-  char *colon = strchr(spec, ':');
+  char *sep = strstr(spec, "::");
   d->host_path = spec;
   d->guest_path = spec;
-  d->read_only = false;
-  if (colon) {
-    *colon = 0;
-    d->guest_path = colon + 1;
+  d->read_only = read_only;
+  if (sep) {
+    *sep = 0;
+    d->guest_path = sep + 2;
   }
+  if (!d->host_path[0] || !d->guest_path[0])
+    return wl_usage_error("run", "--dir needs HOST_DIR[::GUEST_DIR]");
+  return 0;
 }
 
 static int parse_opts(int argc, char **argv, run_opts *o) {
   o->invoke = NULL;
   o->bounds = WR_BOUNDS_GUARD;
-  o->n_env = o->n_dirs = 0;
-  o->env = wa_calloc((size_t)argc, sizeof *o->env);
+  o->n_env = o->n_dirs = o->n_listen = 0;
+  /* One allocation for --env and --tcplisten (each at most argc entries),
+   * so the caller's cleanup of env releases both. */
+  o->env = wa_calloc(2 * (size_t)argc, sizeof *o->env);
   o->dirs = wa_calloc((size_t)argc, sizeof *o->dirs);
   if (!o->env || !o->dirs)
     return wl_usage_error("run", "out of memory");
+  o->listen = o->env + argc;
   int i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (strcmp(argv[i], "--") == 0) {
+    const char *opt = argv[i];
+    bool has_val = i + 1 < argc;
+    if (strcmp(opt, "--") == 0) {
       i++;
       break;
-    } else if (strcmp(argv[i], "--invoke") == 0 && i + 1 < argc) {
+    } else if (strcmp(opt, "--env-inherit") == 0) {
+      o->env_inherit = true;
+    } else if (strcmp(opt, "--trap-unknown-imports") == 0) {
+      o->trap_unknown = true;
+    } else if (strcmp(opt, "--seccomp") == 0) {
+#ifdef WL_HAVE_SECCOMP
+      o->seccomp = true;
+#else
+      return wl_usage_error("run", "this build has no seccomp support");
+#endif
+    } else if (!has_val &&
+               (strcmp(opt, "--invoke") == 0 || strcmp(opt, "--env") == 0 ||
+                strcmp(opt, "--dir") == 0 || strcmp(opt, "--dir-ro") == 0 ||
+                strcmp(opt, "--tcplisten") == 0 ||
+                strcmp(opt, "--argv0") == 0 ||
+                strcmp(opt, "--bounds") == 0)) {
+      return wl_usage_error("run", "%s needs a value", opt);
+    } else if (strcmp(opt, "--invoke") == 0) {
       o->invoke = argv[++i];
-    } else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) {
-      if (!strchr(argv[i + 1], '='))
+    } else if (strcmp(opt, "--argv0") == 0) {
+      o->argv0 = argv[++i];
+    } else if (strcmp(opt, "--env") == 0) {
+      if (!strchr(argv[i + 1], '=') || argv[i + 1][0] == '=')
         return wl_usage_error("run", "--env needs KEY=VALUE, not '%s'",
                               argv[i + 1]);
       o->env[o->n_env++] = argv[++i];
-    } else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
-      add_dir(o, argv[++i]);
-    } else if (strcmp(argv[i], "--bounds") == 0 && i + 1 < argc) {
+    } else if (strcmp(opt, "--dir") == 0 || strcmp(opt, "--dir-ro") == 0) {
+      int rc = add_dir(o, argv[++i], strcmp(opt, "--dir-ro") == 0);
+      if (rc)
+        return rc;
+    } else if (strcmp(opt, "--tcplisten") == 0) {
+      const char *a = argv[++i];
+      const char *colon = strrchr(a, ':');
+      if (!colon || colon == a || !colon[1])
+        return wl_usage_error("run", "--tcplisten needs HOST:PORT, not '%s'",
+                              a);
+      o->listen[o->n_listen++] = a;
+    } else if (strcmp(opt, "--no-cache") == 0) {
+      o->no_cache = true;
+    } else if (strcmp(opt, "--bounds") == 0) {
       const char *b = argv[++i];
       if (strcmp(b, "guard") == 0)
         o->bounds = WR_BOUNDS_GUARD;
@@ -415,18 +532,45 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       else
         return wl_usage_error("run", "--bounds is guard or explicit, not '%s'",
                               b);
-    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      printf("usage: wasmaot %s\n"
-             "  --invoke NAME     call export NAME with ARGS (ints, floats: "
-             "nan, nan:0x.., inf, hex)\n"
-             "  --bounds MODE     guard (default) or explicit, when "
-             "compiling a .wasm\n"
-             "  --env KEY=VALUE   WASI environment variable (repeatable)\n"
-             "  --dir HOST[:GUEST] WASI preopened directory (repeatable)\n",
-             wl_cmd_usage("run"));
+    } else if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+      printf(
+          "usage: wasmaot %s\n"
+          "  --invoke NAME        call export NAME with ARGS (ints, floats: "
+          "nan, nan:0x.., inf, hex)\n"
+          "  --bounds MODE        guard (default) or explicit, when "
+          "compiling a .wasm\n"
+          "  --no-cache           compile in memory; neither read nor fill "
+          "the artifact cache\n"
+          "  --env KEY=VALUE      WASI environment variable (repeatable; "
+          "overrides --env-inherit)\n"
+          "  --env-inherit        pass this process's environment to the "
+          "module\n"
+          "  --dir HOST[::GUEST]  preopen directory HOST, seen by the module "
+          "as GUEST (repeatable)\n"
+          "  --dir-ro HOST[::GUEST]  the same, read-only: nothing beneath it "
+          "can be written,\n"
+          "                       created or removed (ENOTCAPABLE)\n"
+          "  --tcplisten HOST:PORT  hand the module a socket listening there "
+          "(repeatable;\n"
+          "                       numeric IPv4 or [IPv6]; fds after the "
+          "preopens)\n"
+          "  --argv0 NAME         the module's argv[0] (default: FILE)\n"
+          "  --seccomp            confine the process to the system calls a "
+          "running module\n"
+          "                       needs before it starts (containerd shim)\n"
+          "  --trap-unknown-imports  link imports nobody provides to a stub "
+          "that traps when\n"
+          "                       called (otherwise they fail the start)\n"
+          "  --                   end of options: FILE follows; everything "
+          "after FILE goes\n"
+          "                       to the module as its arguments\n"
+          "The module's exit code (proc_exit, or 0 when _start returns) is "
+          "the exit status;\n"
+          "a trap exits 134 after printing its kind and a backtrace.\n",
+          wl_cmd_usage("run"));
       return -1;
     } else {
-      return wl_usage_error("run", "unknown option '%s'", argv[i]);
+      return wl_usage_error("run", "unknown option '%s'", opt);
     }
   }
   if (i >= argc)
@@ -434,33 +578,114 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
   o->file = argv[i];
   o->n_args = argc - i - 1;
   o->args = argv + i + 1;
+  /* WASI's argv is FILE then ARGS (o->args - 1): the containerd shim
+   * passes the image's own name for the module, not its host path. */
+  if (o->argv0)
+    argv[i] = (char *)o->argv0;
   return 0;
 }
 
-/* Opens FILE: an artifact directly, a .wasm through the compiler. On
- * success *compiled (if set) must be freed with (*api)->free after the
- * artifact. */
-static int open_module(const run_opts *o, wa_map *map, wr_artifact **a,
-                       uint8_t **compiled, const wc_api **api, wa_err *err) {
-  int rc = wa_file_map(o->file, map, err);
-  if (rc)
-    return rc;
-  if (map->len >= 4 && memcmp(map->data, "\0asm", 4) == 0) {
-    if (!wl_compiler_get)
-      return wa_fail(err, WA_EUNSUPPORTED, WA_NOOFF,
-                     "this build cannot compile .wasm files");
-    if ((rc = wl_compiler_get(api, err)))
-      return rc;
-    wc_config cfg;
-    (*api)->config_default(&cfg);
-    cfg.bounds = o->bounds;
-    size_t len;
-    if ((rc = (*api)->compile(map->data, map->len, o->file, &cfg, compiled,
-                              &len, err)))
-      return rc;
-    return wr_artifact_load(*compiled, len, o->file, a, err);
+/* Opens FILE or IMAGE (launcher/module.c): a .wao as it is, a .wasm or an
+ * image's module through the artifact cache unless --no-cache. */
+static int open_module(const run_opts *o, wl_module **mod, wr_artifact **a,
+                       wa_err *err) {
+  wl_module_opts mo = {.bounds = o->bounds, .no_cache = o->no_cache};
+  int rc = wl_module_open(o->file, &mo, mod, err);
+  if (rc == 0)
+    *a = wl_module_artifact(*mod);
+  return rc;
+}
+
+/* What an image adds to the command line; freed by image_opts_free. */
+typedef struct image_run {
+  char **argv;
+  const char **env;
+  wi_preopen *dirs;
+  char *pwd;
+} image_run;
+
+static bool env_overridden(const run_opts *o, const char *kv) {
+  size_t k = strcspn(kv, "=");
+  for (uint32_t i = 0; i < o->n_env; i++)
+    if (strncmp(o->env[i], kv, k) == 0 && o->env[i][k] == '=')
+      return true;
+  return false;
+}
+
+/*
+ * The options an image's config implies, as a copy of o: argv is
+ * Entrypoint (else Cmd[0], else the image name) then ARGS, or the rest of
+ * Cmd when no ARGS are given (Docker's rule); Env under --env; WorkingDir as
+ * $PWD (WASI preview1 has no working directory); the unpacked rootfs of a
+ * rootfs image preopened as '/' before any --dir.
+ */
+static int image_opts(const run_opts *o, const wl_module *mod, run_opts *eff,
+                      image_run *ir, wa_err *err) {
+  const struct wo_module *img = wl_module_image(mod);
+  *eff = *o;
+  memset(ir, 0, sizeof *ir);
+  if (!img)
+    return 0;
+  const wo_config *c = &img->config;
+  size_t n_argv = c->n_entrypoint + c->n_cmd + (size_t)o->n_args + 2;
+  ir->argv = wa_calloc(n_argv, sizeof *ir->argv);
+  ir->env = wa_calloc(c->n_env + o->n_env + 2, sizeof *ir->env);
+  ir->dirs = wa_calloc(o->n_dirs + 1, sizeof *ir->dirs);
+  if (!ir->argv || !ir->env || !ir->dirs)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  if (!o->invoke) {
+    size_t n = 0;
+    bool ep = c->n_entrypoint > 0;
+    const char *const *first = ep ? c->entrypoint : c->cmd;
+    size_t n_first = ep ? c->n_entrypoint : c->n_cmd;
+    ir->argv[n++] = (char *)(n_first ? first[0] : wl_module_name(mod));
+    for (size_t i = 1; ep && i < c->n_entrypoint; i++)
+      ir->argv[n++] = (char *)c->entrypoint[i];
+    if (o->n_args)
+      for (int i = 0; i < o->n_args; i++)
+        ir->argv[n++] = o->args[i];
+    else
+      for (size_t i = ep ? 0 : 1; i < c->n_cmd; i++)
+        ir->argv[n++] = (char *)c->cmd[i];
+    eff->args = ir->argv + 1;
+    eff->n_args = (int)n - 1;
   }
-  return wr_artifact_open(o->file, a, err);
+  uint32_t ne = 0;
+  bool has_pwd = false;
+  for (size_t i = 0; i < c->n_env; i++)
+    if (!env_overridden(o, c->env[i])) {
+      ir->env[ne++] = c->env[i];
+      has_pwd |= strncmp(c->env[i], "PWD=", 4) == 0;
+    }
+  for (uint32_t i = 0; i < o->n_env; i++) {
+    ir->env[ne++] = o->env[i];
+    has_pwd |= strncmp(o->env[i], "PWD=", 4) == 0;
+  }
+  if (!has_pwd && c->working_dir && c->working_dir[0]) {
+    size_t len = strlen(c->working_dir) + 5;
+    if (!(ir->pwd = wa_malloc(len)))
+      return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+    snprintf(ir->pwd, len, "PWD=%s", c->working_dir);
+    ir->env[ne++] = ir->pwd;
+  }
+  eff->env = ir->env;
+  eff->n_env = ne;
+  uint32_t nd = 0;
+  const char *rootfs = wl_module_rootfs(mod);
+  if (rootfs)
+    ir->dirs[nd++] = (wi_preopen){.host_path = rootfs, .guest_path = "/"};
+  for (uint32_t i = 0; i < o->n_dirs; i++)
+    ir->dirs[nd++] = o->dirs[i];
+  eff->dirs = ir->dirs;
+  eff->n_dirs = nd;
+  return 0;
+}
+
+static void image_opts_free(image_run *ir) {
+  wa_free(ir->argv);
+  wa_free(ir->env);
+  wa_free(ir->dirs);
+  wa_free(ir->pwd);
 }
 
 static int invoke(wr_instance *inst, const run_opts *o, wa_err *err) {
@@ -519,17 +744,21 @@ static int run_start(wr_instance *inst, wa_err *err) {
 }
 
 /* Returns an exit status (>= 0) or a negative WA_E* code. */
-static int run_module(const run_opts *o, wa_err *err) {
-  wa_map map = {0};
+static int run_module(const run_opts *o_cli, wa_err *err) {
+  wl_module *mod = NULL;
   wr_artifact *a = NULL;
   wr_store *s = NULL;
-  uint8_t *compiled = NULL;
-  const wc_api *api = NULL;
   wr_extern *imports = NULL;
   const wr_meta *m;
+  run_opts eff = *o_cli; /* plus what an image's config says */
+  image_run ir;
+  const run_opts *o = &eff;
   run_ctx ctx = {o, NULL, NULL};
-  int rc = open_module(o, &map, &a, &compiled, &api, err);
+  memset(&ir, 0, sizeof ir);
+  int rc = open_module(o_cli, &mod, &a, err);
   if (rc)
+    goto out;
+  if ((rc = image_opts(o_cli, mod, &eff, &ir, err)))
     goto out;
   if ((rc = wr_store_new(&s, err)))
     goto out;
@@ -551,17 +780,19 @@ static int run_module(const run_opts *o, wa_err *err) {
   }
   if (rc)
     goto out;
+#ifdef WL_HAVE_SECCOMP
+  /* Last, so loading, compiling and opening preopens are not confined. */
+  if (o->seccomp && (rc = wl_seccomp_install(err)))
+    goto out;
+#endif
   rc = o->invoke ? invoke(inst, o, err) : run_start(inst, err);
 out:
   wa_free(imports);
   wr_store_free(s);
   if (ctx.wasi)
     wi_ctx_free(ctx.wasi); /* after the store: its functions refer to it */
-  wr_artifact_free(a); /* before the bytes it may borrow */
-  if (compiled)
-    api->free(compiled);
-  if (map.data)
-    wa_file_unmap(&map);
+  wl_module_close(mod); /* the artifact, then the bytes it borrows */
+  image_opts_free(&ir);
   return rc;
 }
 
@@ -588,6 +819,7 @@ out:
 
 const wl_cmd wl_cmd_run = {
     "run", run,
-    "run [--invoke NAME] [--env K=V] [--dir H[:G]] [--bounds MODE] "
-    "FILE.wao|FILE.wasm [ARGS...]",
+    "run [--invoke NAME] [--env K=V] [--env-inherit] [--dir[-ro] H[::G]] "
+    "[--tcplisten H:P] [--trap-unknown-imports] [--bounds MODE] [--no-cache] "
+    "[--] FILE.wao|FILE.wasm|IMAGE [ARGS...]",
     "run a module: _start, or one export with --invoke"};

@@ -62,6 +62,44 @@ static int try_open(const char *path, bool must_exist, wa_err *err) {
   return 1;
 }
 
+static const char *const rel_paths[] = {
+    "../compiler/" WL_COMPILER_SO,
+    "../lib/" WL_COMPILER_SO,
+    "../lib/" WL_MULTIARCH "/" WL_COMPILER_SO,
+    "../lib64/" WL_COMPILER_SO,
+};
+
+/* The directory of the running executable; false if unknown. */
+static bool exe_dir(char *buf, size_t n) {
+  ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+  if (len <= 0)
+    return false;
+  buf[len] = 0;
+  char *slash = strrchr(buf, '/');
+  if (slash)
+    *slash = 0;
+  return true;
+}
+
+void wl_compiler_path(char *out, size_t n) {
+  const char *env = getenv("WASMAOT_COMPILER");
+  if (env && *env) {
+    snprintf(out, n, "%s", env);
+    return;
+  }
+  char exe[PATH_MAX];
+  if (exe_dir(exe, sizeof exe))
+    for (size_t i = 0; i < sizeof rel_paths / sizeof rel_paths[0]; i++) {
+      char path[PATH_MAX + 64];
+      snprintf(path, sizeof path, "%s/%s", exe, rel_paths[i]);
+      if (access(path, F_OK) == 0) {
+        snprintf(out, n, "%s", path);
+        return;
+      }
+    }
+  snprintf(out, n, "%s", WL_COMPILER_SO);
+}
+
 int wl_compiler_get(const wc_api **out, wa_err *err) {
   if (loaded) {
     *out = loaded;
@@ -78,21 +116,11 @@ int wl_compiler_get(const wc_api **out, wa_err *err) {
     return 0;
   }
   char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash)
-      *slash = 0;
-    static const char *const rel[] = {
-        "../compiler/" WL_COMPILER_SO,
-        "../lib/" WL_COMPILER_SO,
-        "../lib/" WL_MULTIARCH "/" WL_COMPILER_SO,
-        "../lib64/" WL_COMPILER_SO,
-    };
-    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+  bool have_exe = exe_dir(exe, sizeof exe);
+  if (have_exe) {
+    for (size_t i = 0; i < sizeof rel_paths / sizeof rel_paths[0]; i++) {
       char path[PATH_MAX + 64];
-      snprintf(path, sizeof path, "%s/%s", exe, rel[i]);
+      snprintf(path, sizeof path, "%s/%s", exe, rel_paths[i]);
       if ((rc = try_open(path, false, err)) != 0) {
         if (rc < 0)
           return rc;
@@ -110,5 +138,5 @@ int wl_compiler_get(const wc_api **out, wa_err *err) {
   return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
                  "the compiler (%s) is not installed: looked next to %s and "
                  "on the library path; set WASMAOT_COMPILER to its path",
-                 WL_COMPILER_SO, n > 0 ? exe : "the executable");
+                 WL_COMPILER_SO, have_exe ? exe : "the executable");
 }

@@ -37,6 +37,41 @@ const char *wl_cmd_usage(const char *cmd);
  * or `compile`); $WASMAOT_COMPILER overrides its path. */
 struct wc_api;
 int wl_compiler_get(const struct wc_api **out, wa_err *err) WA_MUST_CHECK;
+/* The library wl_compiler_get would load, found without loading it (the
+ * bare file name when only the linker's search path is left). */
+void wl_compiler_path(char *out, size_t n);
+
+/*
+ * module.c: what `run` executes, as a loaded artifact. A .wasm file or an
+ * image's module goes through the artifact cache (a hit never loads the
+ * compiler); a .wao file is loaded as it is. Images (oci:DIR, oci-archive:
+ * FILE, registry references) are pulled into the local store, verified, and
+ * a rootfs image is unpacked into a temp dir that wl_module_close removes.
+ */
+typedef struct wl_module_opts {
+  uint8_t bounds;       /* WR_BOUNDS_* when compiling */
+  bool no_cache;        /* compile in memory, leave the cache alone */
+  const char *platform; /* images: "os/arch"; NULL picks a Wasm platform */
+} wl_module_opts;
+typedef struct wl_module wl_module;
+struct wr_artifact;
+struct wo_module;
+/* Whether 'src' names an image rather than a file. */
+bool wl_module_is_image(const char *src);
+int wl_module_open(const char *src, const wl_module_opts *o, wl_module **out,
+                   wa_err *err) WA_MUST_CHECK;
+/* Owned by the module: valid until wl_module_close. */
+struct wr_artifact *wl_module_artifact(const wl_module *m);
+/* The image's module and config (Env, WorkingDir, Entrypoint, Cmd); NULL
+ * for files. */
+const struct wo_module *wl_module_image(const wl_module *m);
+/* The unpacked rootfs of a rootfs image, else NULL. */
+const char *wl_module_rootfs(const wl_module *m);
+/* The image's canonical name ("" for files). */
+const char *wl_module_name(const wl_module *m);
+/* Frees everything, in order (artifact before the bytes it borrows); call
+ * it after the store that instantiated the artifact is freed. NULL is ok. */
+void wl_module_close(wl_module *m);
 
 /* inspect_wao.c: `wasmaot inspect` of a .wao artifact. */
 int wl_inspect_artifact(const char *path);

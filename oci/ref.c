@@ -220,7 +220,8 @@ static int parse_registry(const char *s, wo_ref *out, wa_err *err) {
         buf[0] == '[') {
       if (check_domain(buf, s, err) != 0)
         return err->code;
-      snprintf(out->domain, sizeof out->domain, "%s", buf);
+      /* check_domain bounded it; the precision tells GCC so. */
+      snprintf(out->domain, sizeof out->domain, "%.255s", buf);
       name = first + 1;
     } else {
       *first = '/';

@@ -572,8 +572,11 @@ out:
 
 /* ------------------------------------------------------------- opening */
 
-int wo_store_image_open(wo_store *s, const char *query, wa_arena *a,
-                        wo_image_info *info, wo_module *mod, wa_err *err) {
+/* Opens a stored image; with 'rootfs' (a path that must not exist) a rootfs
+ * image's layers are unpacked there too, under the same shared lock. */
+static int image_open(wo_store *s, const char *query, wa_arena *a,
+                      wo_image_info *info, wo_module *mod, const char *rootfs,
+                      wa_err *err) {
   int big = -1, rc;
   json_t *j = NULL;
   bool *hit = NULL;
@@ -623,6 +626,9 @@ int wo_store_image_open(wo_store *s, const char *query, wa_arena *a,
   if ((rc = wo_blob_read(&blobs, &mod_desc, (size_t)lim.max_entry, "the store",
                          &mod->bytes, &mod->len, err)) != 0)
     goto out;
+  if (rootfs && info->kind == WO_IMAGE_ROOTFS &&
+      (rc = wo_rootfs_unpack(&blobs, &m, &c, rootfs, &lim, err)) != 0)
+    goto out;
   mod->kind = info->kind;
   mod->config = c;
   snprintf(mod->digest, sizeof mod->digest, "%s", info->module_digest);
@@ -639,4 +645,15 @@ out:
   json_decref(j);
   wo__store_unlock(big);
   return rc;
+}
+
+int wo_store_image_open(wo_store *s, const char *query, wa_arena *a,
+                        wo_image_info *info, wo_module *mod, wa_err *err) {
+  return image_open(s, query, a, info, mod, NULL, err);
+}
+
+int wo_store_image_open_rootfs(wo_store *s, const char *query, wa_arena *a,
+                               const char *rootfs, wo_image_info *info,
+                               wo_module *mod, wa_err *err) {
+  return image_open(s, query, a, info, mod, rootfs, err);
 }

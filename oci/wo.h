@@ -429,4 +429,13 @@ int wo_store_image_open(wo_store *s, const char *ref_or_digest, wa_arena *a,
                         wo_image_info *out_info, wo_module *out_module,
                         wa_err *err) WA_MUST_CHECK;
 
+/* wo_store_image_open, and for a rootfs image also unpacks its layers
+ * (verified, safely, as wo_rootfs_unpack) into 'rootfs', a directory that
+ * must not exist yet: what `wasmaot run IMAGE` preopens as '/'. Artifact
+ * images leave 'rootfs' alone. */
+int wo_store_image_open_rootfs(wo_store *s, const char *query, wa_arena *a,
+                               const char *rootfs, wo_image_info *out_info,
+                               wo_module *out_module,
+                               wa_err *err) WA_MUST_CHECK;
+
 #endif

@@ -74,6 +74,7 @@ class Ctx:
     wasmaot: Path
     verbose: bool
     measure: Path = Path()
+    decode_tool: Path = Path()
     cpus: Optional[List[int]] = None
     versions: Dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

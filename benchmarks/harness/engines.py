@@ -33,6 +33,8 @@ class Engine:
     variant = 'simd'  # module it runs: 'simd', 'scalar' (no simd128), 'native'
     reference = False  # a native build, not a Wasm engine
     timed = True  # False: too slow for the full sizes, checked in --quick only
+    default = True  # used when --engines is not given
+    quick = True  # takes part in --quick (the CTest checksum test)
     always_prepare = False  # inputs not fully known (e.g. a .so): no skipping
     note = ''  # footnote for the report
 
@@ -98,10 +100,11 @@ class Native(Engine):
     variant = 'native'
     reference = True
 
-    def __init__(self, key, label, flags, startup=True):
+    def __init__(self, key, label, flags, startup=True, quick=True):
         super().__init__()
         self.key, self.label, self.flags = key, label, flags
         self.with_startup = startup
+        self.quick = quick
 
     def detect(self, ctx, hello, expected):
         status, so, se = capture([CLANG, '--version'])
@@ -147,12 +150,20 @@ class Wasmaot(Engine):
     when the binary has no compile command."""
     always_prepare = True  # the compiler is a dlopen()ed .so we cannot see
 
-    def __init__(self, bounds):
+    def __init__(self, bounds, scalar=False):
         super().__init__()
         self.bounds = bounds
-        self.key = f'wasmaot-{bounds}'
+        self.key = f'wasmaot-{bounds}' + ('-scalar' if scalar else '')
         self.label = f'wasmaot --bounds {bounds}'
         self.mode = 'aot'
+        if scalar:
+            # the like-for-like comparison with wasm2c, and what SIMD buys
+            self.variant = 'scalar'
+            self.label += ' (build without simd128)'
+            self.quick = False
+            self.with_startup = False
+        else:
+            self.with_startup = True
 
     def cache_dir(self, ctx):
         return self.dir(ctx) / 'cache'
@@ -200,6 +211,8 @@ class Wasmaot(Engine):
                 str(self.module(k)), *args]
 
     def startup(self, ctx, k):
+        if not self.with_startup:
+            return []
         direct = [[str(ctx.wasmaot), 'run', '--bounds', self.bounds,
                    str(self.module(k))]]
         rows = []
@@ -224,10 +237,11 @@ class Wasm2c(Engine):
     note = 'runs the build without simd128: wasm2c 1.0.32 cannot translate SIMD'
     RT = Path('/usr/share/wabt/wasm2c')
 
-    def __init__(self, mode):
+    def __init__(self, mode, default=True):
         super().__init__()
         self.key = f'wasm2c-{mode}'
         self.mode = mode
+        self.default = self.quick = default
         self.label = f'wasm2c + clang-19 -O2 ({mode})'
         # guard: wasm-rt's default on 64-bit (guard pages + signal handler);
         # bounds: explicit checks (and call-depth counting, as wasm-rt does).
@@ -309,9 +323,10 @@ class Node(Engine):
     """node's V8 through node:wasi (benchmarks/node/run-wasi.mjs). The time
     includes V8's compilation: V8 has no ahead-of-time mode."""
 
-    def __init__(self, key, label, v8_flags):
+    def __init__(self, key, label, v8_flags, default=True):
         super().__init__()
         self.key, self.label, self.v8_flags = key, label, v8_flags
+        self.default = self.quick = default
         self.mode = ' '.join(v8_flags) or 'default tiering'
 
     def detect(self, ctx, hello, expected):
@@ -357,7 +372,9 @@ class WabtInterp(Engine):
         return ['wasm-interp', '--wasi', str(self.module(k)), *args]
 
 
-# The engines, in table order. Adding an engine is one entry here.
+# The engines, in table order. Adding an engine is one entry here. Those
+# with default=False run only when named in --engines (or --engines all);
+# quick=False ones are left out of --quick to keep the CTest short.
 def all_engines():
     return [
         Native('native', 'native (clang-19 -O2)', []),
@@ -366,13 +383,14 @@ def all_engines():
         Native('native-host', 'native (clang-19 -O2 -march=native)',
                ['-march=native', '-Wno-invalid-feature-combination',
                 '-ffp-contract=off'],
-               startup=False),
+               startup=False, quick=False),
         Wasmaot('guard'),
         Wasmaot('explicit'),
+        Wasmaot('guard', scalar=True),
         Wasm2c('guard'),
-        Wasm2c('bounds'),
+        Wasm2c('bounds', default=False),
         Node('node', 'node 20 / V8 (Liftoff + TurboFan tier-up)', []),
         Node('node-liftoff', 'node 20 / V8 (Liftoff only)',
-             ['--liftoff', '--no-wasm-tier-up']),
+             ['--liftoff', '--no-wasm-tier-up'], default=False),
         WabtInterp(),
     ]

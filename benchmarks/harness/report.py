@@ -296,13 +296,18 @@ def kernels(v):
                    'native time'], rows, ['l', 'l', 'l', 'r', 'r']) + '\n')
 
 
+def status_cell(status):
+    """A table cell for a run that produced no time."""
+    return 'unsupported¹' if status.startswith('unsupported') else 'FAILED'
+
+
 def ratio_cell(v, ekey, k):
     r = v.ratio(ekey, k)
     if r:
         return f'{r[0]:.2f} ({r[1]:.2f}–{r[2]:.2f})'
     run = v.run(ekey, k)
     if run and run['status'] != 'ok':
-        return 'FAILED'
+        return status_cell(run['status'])
     return '—'
 
 
@@ -441,7 +446,8 @@ def compile_table(v):
                                         if e['variant'] == 'scalar'
                                         else sizes[k]['wasm_size'])
             else:
-                row.append('FAILED' if r.get('status', 'ok') != 'ok' else '—')
+                row.append(status_cell(r['status'])
+                           if r.get('status', 'ok') != 'ok' else '—')
                 totals[e['key']][2] = False
         for e in engines:
             r = comp[e['key']].get(k, {})
@@ -465,7 +471,7 @@ def compile_table(v):
 
 def large(v):
     rec = v.res.get('large')
-    text = '## Compile throughput on the large module\n\n'
+    text = '## Compile and decode throughput on a large module\n\n'
     if not rec:
         return text + 'Not measured.\n'
     if rec['status'] != 'ok':
@@ -475,17 +481,64 @@ def large(v):
     for key, r in rec['engines'].items():
         if r.get('times'):
             t = stat(r['times'])
+            cpu = stat(r['cpu']).median if r.get('cpu') else None
             rows.append([key, f'{fmt_s(t.median)} [{fmt_s(t.lo)}–'
                          f'{fmt_s(t.hi)}]', f'{mb / t.median:.2f}',
-                         f'{r["rss"] / 1024:.0f}' if r.get('rss') else '—'])
+                         f'{fmt_s(cpu)}' if cpu else '—',
+                         f'{r["rss"] / 1024:.0f}' if r.get('rss') else '—',
+                         fmt_bytes(r.get('size'))])
         else:
-            rows.append([key, r['status'], '—', '—'])
-    return (text + f'Module: `{rec["wasm"]}` ({rec["size"]:,} bytes, from '
-            f'`{rec["source"]}`). MB = 10^6 bytes of Wasm. V8 rows time '
-            '`new WebAssembly.Module()` in-process with eager compilation '
-            '(V8 also compiles on background threads).\n\n' +
-            table(['compiler', 'time (s)', 'MB/s', 'peak RSS (MiB)'], rows) +
-            '\n')
+            rows.append([key, r['status'], '—', '—', '—', '—'])
+    text += (f'Module: `{rec["wasm"]}`, {rec["size"]:,} bytes ({mb:.1f} MB; '
+             f'MB = 10^6 bytes of Wasm), built by `{rec["source"]}`: '
+             'generated C (loops, branches, switches, loads and stores, '
+             'integer and float arithmetic, direct and indirect calls) '
+             'compiled with clang-19 -O2 to wasm32-wasi, no SIMD. Median '
+             f'[min–max] of {rec.get("reps", "?")} runs. `wasmaot compile` '
+             'is the whole command (process start, decode, validate, LLVM '
+             'codegen, writing the `.wao`); it uses all CPUs it may run on '
+             'unless `--threads 1` (CPU column: user + system time, all '
+             'threads). The V8 rows time `new WebAssembly.Module()` inside '
+             'node with lazy compilation off (V8 also compiles on background '
+             'threads). wasm2c is not timed here: clang -O2 on the '
+             'hundreds of MB of C it generates for this module takes far '
+             'longer than the run allows.\n\n' +
+             table(['compiler', 'time (s)', 'MB/s', 'CPU (s)',
+                    'peak RSS (MiB)', 'output'], rows) + '\n')
+    d = rec.get('decode')
+    val = rec.get('validate')
+    drows = []
+    goal = 150.0
+    if d and d['status'] == 'ok':
+        dec, vld = stat(d['decode']), stat(d['validate'])
+        both = stat([a + b for a, b in zip(d['decode'], d['validate'])])
+        for name, st in (('decode (`wm_decode`)', dec),
+                         ('validate (`wm_validate`)', vld),
+                         ('decode + validate', both)):
+            drows.append([name, f'{st.median * 1e3:.0f} [{st.lo * 1e3:.0f}–'
+                          f'{st.hi * 1e3:.0f}]', f'{mb / st.median:.0f}',
+                          f'{mb / st.lo:.0f}'])
+        text += (f'\nDecode and validate, in process '
+                 f'(`benchmarks/harness/decode.c` over `wm_decode` / '
+                 f'`wm_validate`, the file already in memory; '
+                 f'{len(d["decode"])} repetitions, {d["functions"]:,} '
+                 f'functions). Goal: decode + validate at ≥ {goal:.0f} MB/s: '
+                 f'**{"met" if mb / both.median >= goal else "not met"}** '
+                 f'({mb / both.median:.0f} MB/s median).\n\n' +
+                 table(['step', 'ms, median [min–max]', 'MB/s (median)',
+                        'MB/s (best)'], drows) + '\n')
+    elif d:
+        text += f'\nIn-process decode + validate not measured: {d["status"]}.\n'
+    if val and val['status'] == 'ok':
+        st = stat(val['times'])
+        text += (f'\n`wasmaot validate` as a command (process start, mmap, '
+                 f'decode, validate; 5 runs): {st.median * 1e3:.0f} ms median '
+                 f'[{st.lo * 1e3:.0f}–{st.hi * 1e3:.0f}] = '
+                 f'{mb / st.median:.0f} MB/s, peak RSS '
+                 f'{val["rss"] / 1024:.0f} MiB.\n')
+    elif val:
+        text += f'\n`wasmaot validate`: {val["status"]}.\n'
+    return text
 
 
 def checksums(v):
@@ -500,13 +553,17 @@ def checksums(v):
         for key in keys:
             r = runs[key].get(k)
             cells.append('—' if not r else ('ok' if r['status'] == 'ok'
-                                            else 'FAILED'))
+                                            else status_cell(r['status'])))
         rows.append([f'`{k}`', f'`{ref}`' if ref else '—'] + cells)
     size = 'quick' if res['quick'] else 'full'
     text = (f'## Checksums\n\nOutput of each kernel at the {size} size; `ok` '
             'means the engine printed exactly the same line.\n\n' +
             table(['kernel', 'native output'] + [f'`{k}`' for k in keys],
                   rows, ['l', 'l'] + ['l'] * len(keys)) + '\n')
+    if res.get('unsupported'):
+        text += ('\n¹ Unsupported (the engine rejected the module; no number '
+                 'is reported for it):\n\n' + '\n'.join(
+                     f'- {u}' for u in res['unsupported']) + '\n')
     if res['failures']:
         text += '\nFailures:\n\n' + '\n'.join(
             f'- {f}' for f in res['failures']) + '\n'

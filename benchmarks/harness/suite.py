@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import engines as engines_mod
+import large
 import report
 from common import (CLANG, KERNEL_WARNINGS, KERNELS, NATIVE_CFLAGS,
                     WASM_CFLAGS, WASM_LDFLAGS, BuildError, Ctx, Kernel, build,
@@ -42,7 +43,11 @@ def parse_args(argv, root):
                    help='wasmaot binary (default $WASMAOT or '
                    'build/launcher/wasmaot)')
     p.add_argument('--engines', help='comma-separated engine keys to use '
-                   '(native is always included)')
+                   '(native is always included), or "all"; default: every '
+                   'engine marked default in harness/engines.py')
+    p.add_argument('--decode-tool', type=Path,
+                   help='the bench_decode driver (default: '
+                   'benchmarks/bench_decode next to the wasmaot build)')
     p.add_argument('--kernels', help='comma-separated kernel names')
     p.add_argument('--reps', type=int, default=5,
                    help='timed runs per kernel and engine (default 5)')
@@ -98,8 +103,9 @@ def make_hello(ctx):
                   static=ctx.work / 'native' / 'hello-static')
 
 
-def build_all(ctx, kernels, hello):
-    """The measure helper, every kernel's two Wasm builds, and hello."""
+def build_all(ctx, kernels, hello, variants):
+    """The measure helper, the kernels' Wasm builds that the selected engines
+    run (`variants`: 'simd', 'scalar'), and hello."""
     h = ctx.bench / 'harness' / 'measure.c'
     ctx.measure = ctx.work / 'tools' / 'measure'
     build(ctx, ctx.measure, [[CLANG, '-O2', '-std=c11', '-D_GNU_SOURCE',
@@ -109,6 +115,8 @@ def build_all(ctx, kernels, hello):
     jobs = []
     for k in kernels + [hello]:
         for out, simd in ((k.wasm, True), (k.scalar, False)):
+            if ('simd' if simd else 'scalar') not in variants:
+                continue
             cmd = [CLANG, *WASM_CFLAGS, *(['-msimd128'] if simd else []),
                    *KERNEL_WARNINGS, str(k.src), *WASM_LDFLAGS, '-o', str(out)]
             jobs.append((out, [cmd], [k.src, header]))
@@ -117,9 +125,10 @@ def build_all(ctx, kernels, hello):
     jobs.append((hello.native, [[CLANG, *NATIVE_CFLAGS, *KERNEL_WARNINGS,
                                  str(hello.src), '-lm', '-o',
                                  str(hello.native)]], [hello.src]))
-    jobs.append((hello.static, [[CLANG, *NATIVE_CFLAGS, '-static',
-                                 str(hello.src), '-o', str(hello.static)]],
-                 [hello.src]))
+    if not ctx.quick:
+        jobs.append((hello.static, [[CLANG, *NATIVE_CFLAGS, '-static',
+                                     str(hello.src), '-o',
+                                     str(hello.static)]], [hello.src]))
     with ThreadPoolExecutor(ctx.jobs) as pool:
         for f in [pool.submit(build, ctx, *j) for j in jobs]:
             f.result()
@@ -191,13 +200,34 @@ def machine_info(ctx):
 
 
 def detect_engines(ctx, engines, hello, expected):
-    for e in engines:
+    def one(e):
         try:
             e.reason = e.detect(ctx, hello, expected)
         except BuildError as ex:
             e.reason = str(ex).splitlines()[0]
+
+    with ThreadPoolExecutor(ctx.jobs) as pool:
+        list(pool.map(one, engines))
+    for e in engines:
         state = 'available' if e.reason is None else f'unavailable: {e.reason}'
         ctx.log(f'engine {e.key}: {state}')
+
+
+# A compiler error that names a missing feature (e.g. wasmaot before its SIMD
+# lowering: "SIMD instruction i8x16.add is not supported yet") makes the cell
+# "unsupported": reported with the error, never timed, not a failure.
+UNSUPPORTED = re.compile(r'not supported|unsupported|not implemented',
+                         re.IGNORECASE)
+
+
+def is_unsupported(status):
+    return status.startswith('unsupported')
+
+
+def classify_prepare_error(msg):
+    if UNSUPPORTED.search(msg):
+        return 'unsupported: ' + msg
+    return 'failed: ' + msg
 
 
 def prepare_one(ctx, e, k, timed, reps):
@@ -213,19 +243,30 @@ def prepare_one(ctx, e, k, timed, reps):
             build(ctx, art, cmds, e.prepare_inputs(ctx, k))
             rec['size'] = art.stat().st_size
         except BuildError as ex:
-            rec['status'] = 'failed: ' + str(ex).splitlines()[0]
+            rec['status'] = classify_prepare_error(build_error_text(ex))
         return rec
     samples = run_measure(ctx, cmds, reps=reps, timeout=1800, env=e.env(ctx),
                           tag=tag)
     bad = [s for s in samples if s.status != 0]
     if bad:
-        rec['status'] = (f'failed (status {bad[0].status}): '
-                         f'{first_line(stderr_of(ctx, tag))}')
+        msg = first_line(stderr_of(ctx, tag))
+        rec['status'] = classify_prepare_error(
+            f'{msg} (status {bad[0].status})')
         return rec
     rec['times'] = [s.wall for s in samples]
     rec['rss'] = max(s.rss_kib for s in samples)
     rec['size'] = art.stat().st_size if art and art.exists() else None
     return rec
+
+
+def build_error_text(ex):
+    """The compiler's own message from a BuildError: the first stderr line
+    after the 'CMD failed (N):' line."""
+    lines = str(ex).splitlines()
+    for line in lines[1:]:
+        if line.strip():
+            return line.strip()
+    return lines[0] if lines else str(ex)
 
 
 def run_once(ctx, e, k, args, tag, reps=1):
@@ -398,78 +439,126 @@ def full(ctx, engines, kernels, hello, res):
                         f'{min(s.wall for s in samples) * 1e3:.2f} ms')
             res['startup'].append(row)
 
-    # 5. compile throughput on the large module
-    res['large'] = large_module(ctx, [e for e in timed if e.prepare(ctx, hello)
-                                      and not e.reference])
+    # 5. compile and decode throughput on the large module
+    ctx.log('== large module')
+    res['large'] = large_module(ctx, avail)
 
 
-def large_module(ctx, compilers):
-    """Builds benchmarks/large (owned by another part of the project) if it is
-    there and times each compiling engine on it."""
-    script = ctx.bench / 'large' / 'build.sh'
+def large_module(ctx, engines):
+    """Compile throughput (wasmaot -O0/-O2, V8) and decode + validate
+    throughput (wasmaot's front end) on a module of 10 MB or more: the one
+    benchmarks/harness/large.py generates, or $BENCH_LARGE_WASM."""
     env_path = os.environ.get('BENCH_LARGE_WASM')
-    rec = {'status': 'ok', 'source': '', 'size': 0, 'engines': {}}
+    rec = {'status': 'ok', 'source': '', 'size': 0, 'engines': {},
+           'decode': None, 'validate': None}
     if env_path:
-        wasm = Path(env_path)
+        wasm = Path(env_path).resolve()
         rec['source'] = f'$BENCH_LARGE_WASM={env_path}'
-    elif script.exists():
-        outdir = ctx.work / 'large'
-        outdir.mkdir(parents=True, exist_ok=True)
-        ctx.log('== large module: ' + ctx.rel(script))
-        status, so, se = capture(['sh', str(script), str(outdir)],
-                                 timeout=3600, cwd=outdir)
-        if status != 0:
-            rec['status'] = f'{ctx.rel(script)} failed: {first_line(se + so)}'
-            return rec
-        last = so.strip().splitlines()[-1] if so.strip() else ''
-        cands = [Path(last)] if last.endswith('.wasm') else []
-        cands += sorted(outdir.rglob('*.wasm'), key=lambda p: p.stat().st_size)
-        cands = [c for c in cands if c.exists()]
-        if not cands:
-            rec['status'] = f'{ctx.rel(script)} produced no .wasm'
-            return rec
-        wasm = cands[0] if last.endswith('.wasm') else cands[-1]
-        rec['source'] = f'sh {ctx.rel(script)} {ctx.rel(outdir)}'
     else:
-        rec['status'] = ('benchmarks/large/build.sh not present yet; set '
-                         'BENCH_LARGE_WASM=FILE to use another module')
-        return rec
+        try:
+            with ThreadPoolExecutor(ctx.jobs) as pool:
+                wasm, shown = large.build_large(
+                    ctx, lambda f, jobs: list(pool.map(f, jobs)))
+        except BuildError as ex:
+            rec['status'] = 'building it failed: ' + build_error_text(ex)
+            return rec
+        rec['source'] = shown
     rec['wasm'] = ctx.rel(wasm)
     rec['size'] = wasm.stat().st_size
-    fake = Kernel('large', 'compile', wasm, ctx.work / 'large' / 'native',
-                  wasm, wasm)
-    for e in compilers:
-        if e.variant == 'scalar' and has_simd(wasm):
-            rec['engines'][e.key] = {'status': 'module uses SIMD: not '
-                                     'supported by this engine'}
-            continue
-        reps = ctx.compile_reps if e.key.startswith('wasmaot') else 1
-        r = prepare_one(ctx, e, fake, timed=True, reps=reps)
-        rec['engines'][e.key] = r
-        ctx.log(f'  {e.key:16} {r["status"]} '
-                f'{min(r["times"]) if r["times"] else 0:.2f} s')
-    # V8 compiles inside node: time WebAssembly.Module construction.
-    for key, flags in (('node (TurboFan, eager)', ['--no-liftoff']),
-                       ('node (Liftoff, eager)', ['--liftoff',
-                                                  '--no-wasm-tier-up'])):
-        script_js = ctx.bench / 'node' / 'compile-time.mjs'
-        times = []
-        for _ in range(ctx.compile_reps):
-            status, so, se = capture(['node', '--no-warnings', *flags,
-                                      '--no-wasm-lazy-compilation',
-                                      str(script_js), str(wasm)], timeout=1800)
-            if status != 0:
-                rec['engines'][key] = {'status': first_line(se) or 'failed'}
-                break
-            times.append(float(so.split()[0]) / 1e3)
+    reps = min(ctx.compile_reps, 3)
+    rec['reps'] = reps
+
+    wa = next((e for e in engines if isinstance(e, engines_mod.Wasmaot) and
+               e.reason is None), None)
+    if wa is None:
+        rec['engines']['wasmaot'] = {'status': 'wasmaot unavailable'}
+    else:
+        out = ctx.work / 'large' / 'large.wao'
+        for name, flags in (('wasmaot compile -O0', ['-O0']),
+                            ('wasmaot compile -O2', ['-O2']),
+                            ('wasmaot compile -O2 --threads 1',
+                             ['-O2', '--threads', '1']),
+                            ('wasmaot compile -O2 --bounds explicit',
+                             ['-O2', '--bounds', 'explicit'])):
+            cmd = [ctx.wasmaot, 'compile', *flags, '-o', out, wasm]
+            tag = 'large-' + '_'.join(flags).replace('-', '')
+            samples = run_measure(ctx, [cmd], reps=reps, timeout=1800,
+                                  env=wa.env(ctx), tag=tag)
+            bad = [x for x in samples if x.status != 0]
+            if bad:
+                r = {'status': classify_prepare_error(
+                    f'{first_line(stderr_of(ctx, tag))} (status '
+                    f'{bad[0].status})')}
+            else:
+                r = {'status': 'ok', 'times': [x.wall for x in samples],
+                     'cpu': [x.user + x.sys for x in samples],
+                     'rss': max(x.rss_kib for x in samples),
+                     'size': out.stat().st_size, 'command': show(ctx, [cmd])}
+            rec['engines'][name] = r
+            ctx.log(f'  {name:40} {r["status"]} '
+                    f'{min(r["times"]) if r.get("times") else 0:.2f} s')
+        # decode + validate: in process (bench_decode), and the whole
+        # `wasmaot validate` command (process start, mmap, decode, validate)
+        rec['decode'] = decode_throughput(ctx, wasm)
+        tag = 'large-validate'
+        cmd = [ctx.wasmaot, 'validate', wasm]
+        samples = run_measure(ctx, [cmd], reps=5, tag=tag)
+        if any(x.status != 0 for x in samples):
+            rec['validate'] = {'status': 'failed: ' +
+                               first_line(stderr_of(ctx, tag))}
         else:
-            rec['engines'][key] = {'status': 'ok', 'times': times}
+            rec['validate'] = {'status': 'ok',
+                               'times': [x.wall for x in samples],
+                               'rss': max(x.rss_kib for x in samples),
+                               'command': show(ctx, [cmd])}
+        ctx.log(f'  wasmaot validate: {rec["validate"]["status"]}')
+
+    # V8 compiles inside node: time WebAssembly.Module construction.
+    if any(isinstance(e, engines_mod.Node) and e.reason is None
+           for e in engines):
+        script_js = ctx.bench / 'node' / 'compile-time.mjs'
+        for key, flags in (('node: V8 TurboFan (eager)', ['--no-liftoff']),
+                           ('node: V8 Liftoff (eager)',
+                            ['--liftoff', '--no-wasm-tier-up'])):
+            times = []
+            argv = ['node', '--no-warnings', *flags,
+                    '--no-wasm-lazy-compilation', str(script_js), str(wasm)]
+            for _ in range(reps):
+                status, so, se = capture(argv, timeout=1800)
+                if status != 0:
+                    rec['engines'][key] = {'status': 'failed: ' +
+                                           (first_line(se) or 'no output')}
+                    break
+                times.append(float(so.split()[0]) / 1e3)
+            else:
+                rec['engines'][key] = {'status': 'ok', 'times': times,
+                                       'command': show(ctx, [argv])}
+            ctx.log(f'  {key:40} {rec["engines"][key]["status"]}')
     return rec
 
 
-def has_simd(wasm):
-    status, so, se = capture(['wasm-objdump', '-d', str(wasm)], timeout=600)
-    return bool(re.search(r'\b(v128|[if]\d+x\d+)\.', so))
+def decode_throughput(ctx, wasm):
+    tool = ctx.decode_tool
+    if not tool.exists():
+        return {'status': f'{ctx.rel(tool)} not built (cmake --build BUILD '
+                          '--target bench_decode)'}
+    status, so, se = capture([tool, '-n', '7', wasm], timeout=600)
+    if status != 0:
+        return {'status': 'failed: ' + first_line(se or so)}
+    rows = [list(map(int, line.split())) for line in so.splitlines()
+            if line.strip()]
+    # the first repetition pays page faults on fresh memory: keep it apart
+    return {'status': 'ok', 'decode': [r[0] / 1e9 for r in rows],
+            'validate': [r[1] / 1e9 for r in rows],
+            'functions': rows[0][3] if rows else 0,
+            'command': show(ctx, [[tool, '-n', '7', wasm]])}
+
+
+def size_of(path):
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def commands(ctx, engines, kernels, hello):
@@ -512,6 +601,9 @@ def main(argv):
               startup_reps=max(1, args.startup_reps), jobs=max(1, args.jobs),
               timeout=args.timeout, wasmaot=args.wasmaot.resolve(),
               verbose=args.verbose)
+    ctx.decode_tool = (args.decode_tool or
+                       ctx.wasmaot.parent.parent / 'benchmarks' /
+                       'bench_decode').resolve()
     ctx.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     names = set(args.kernels.split(',')) if args.kernels else None
@@ -522,7 +614,9 @@ def main(argv):
         return 2
     hello = make_hello(ctx)
     engines = engines_mod.all_engines()
-    if args.engines:
+    if args.engines == 'all':
+        pass
+    elif args.engines:
         want = set(args.engines.split(',')) | {'native'}
         unknown = want - {e.key for e in engines}
         if unknown:
@@ -530,6 +624,9 @@ def main(argv):
                   f'{", ".join(e.key for e in engines)})', file=sys.stderr)
             return 2
         engines = [e for e in engines if e.key in want]
+    else:
+        engines = [e for e in engines
+                   if (e.quick if args.quick else e.default)]
     for key in filter(None, args.scalar.split(',')):
         e = next((e for e in engines if e.key == key), None)
         if not e or e.variant == 'native':
@@ -550,7 +647,8 @@ def main(argv):
            'startup': [], 'large': None, 'failures': []}
     try:
         ctx.log(f'== build ({ctx.rel(ctx.work)})')
-        build_all(ctx, kernels, hello)
+        build_all(ctx, kernels, hello,
+                  {e.variant for e in engines} | {'simd'})
         hello_out = capture([hello.native])[1]
         detect_engines(ctx, engines, hello, hello_out)
         missing = [k for k in args.require.split(',') if k and
@@ -574,14 +672,17 @@ def main(argv):
                        'reason': e.reason, 'version': e.version,
                        'mode': e.mode, 'note': e.note} for e in engines]
     res['kernels'] = [{'name': k.name, 'category': k.category, 'desc': k.desc,
-                       'wasm_size': k.wasm.stat().st_size,
-                       'scalar_size': k.scalar.stat().st_size}
+                       'wasm_size': size_of(k.wasm),
+                       'scalar_size': size_of(k.scalar)}
                       for k in kernels]
     res['commands'] = commands(ctx, engines, kernels, hello)
     res['elapsed'] = time.time() - started
+    res['unsupported'] = []
     for ekey, per in res['runs'].items():
         for kname, r in per.items():
-            if r['status'] != 'ok':
+            if is_unsupported(r['status']):
+                res['unsupported'].append(f'{ekey} on {kname}: {r["status"]}')
+            elif r['status'] != 'ok':
                 res['failures'].append(f'{ekey} on {kname}: {r["status"]}')
     for row in res['startup']:
         for which in ('cold', 'cached'):
@@ -608,9 +709,12 @@ def summary(res):
     checked = sum(1 for per in res['runs'].values() for r in per.values()
                   if r['status'] == 'ok')
     print(f'benchmarks: engines {", ".join(avail)}; {checked} runs with '
-          f'matching checksums; {len(res["failures"])} failures; '
+          f'matching checksums; {len(res.get("unsupported", []))} '
+          f'unsupported; {len(res["failures"])} failures; '
           f'{res["elapsed"]:.0f} s')
     for s in skipped:
         print(f'  skipped {s}')
+    for u in res.get('unsupported', []):
+        print(f'  unsupported {u}')
     for f in res['failures']:
         print(f'  FAILED {f}')

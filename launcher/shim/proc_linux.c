@@ -156,6 +156,15 @@ static void drop_caps(const wl__launch *l, int sync_w) {
     child_fail(sync_w, "dropping capabilities", NULL);
 }
 
+/* Every process of the task ends up without privileges, including the
+ * pid namespace's init and the sandbox's pause process: they are in the
+ * task's namespaces and outlive the shim's control of them. */
+static void confine(const wl__launch *l, int sync_w) {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    child_fail(sync_w, "setting no_new_privs", NULL);
+  drop_caps(l, sync_w);
+}
+
 /* The runner: limits, privileges, exec. Never returns. */
 WA_NORETURN static void exec_runner(const wl__launch *l, int sync_w) {
   if (chdir(l->workdir) != 0 && chdir(l->rootfs) != 0)
@@ -166,9 +175,7 @@ WA_NORETURN static void exec_runner(const wl__launch *l, int sync_w) {
     if (setrlimit(r->resource, &rl) != 0)
       child_fail(sync_w, "setting an rlimit from process.rlimits", NULL);
   }
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    child_fail(sync_w, "setting no_new_privs", NULL);
-  drop_caps(l, sync_w);
+  confine(l, sync_w);
   execve(l->argv[0], l->argv, l->envp);
   child_fail(sync_w, "exec ", l->argv[0]);
 }
@@ -228,6 +235,7 @@ WA_NORETURN static void supervise(const wl__launch *l, int sync_w,
   }
   runner_pid = r;
   sigprocmask(SIG_SETMASK, &old, NULL);
+  confine(l, sync_w);
   close(sync_w);
   for (int fd = 0; fd < 3; fd++)
     close(fd);
@@ -343,8 +351,10 @@ WA_NORETURN static void child_main(const wl__launch *l, int sync_w, int start_r,
   if (r != 1)
     _exit(137); /* deleted before Start */
   close(start_r);
-  if (!l->argv)
+  if (!l->argv) {
+    confine(l, sync_w);
     pause_forever(sync_w);
+  }
   if (supervisor)
     supervise(l, sync_w, pidns_fd);
   exec_runner(l, sync_w);

@@ -300,9 +300,17 @@ static int build_argv(const wl__spec *s, const char *module,
     rc |= strv_add(a, "--dir");
     rc |= strv_add(a, arena_printf("%s::%s", binds[i].source, binds[i].dest));
   }
+  bool has_pwd = false;
   for (size_t i = 0; i < s->n_env; i++) {
     rc |= strv_add(a, "--env");
     rc |= strv_add(a, s->env[i]);
+    has_pwd |= strncmp(s->env[i], "PWD=", 4) == 0;
+  }
+  /* WASI preview1 has no working directory (wasi-libc starts in "/"), so
+   * process.cwd reaches the guest the way a shell passes it: as $PWD. */
+  if (!has_pwd) {
+    rc |= strv_add(a, "--env");
+    rc |= strv_add(a, arena_printf("PWD=%s", s->cwd));
   }
 #ifdef WL_SHIM_RUNNER_ARGV0
   rc |= strv_add(a, "--argv0");

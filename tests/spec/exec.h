@@ -47,6 +47,19 @@ typedef struct spec_cmd {
   const wm_module *module;
 } spec_cmd;
 
+/* How the back end gets and runs artifacts, set once by the runner before
+ * the first spec_exec_new. The split modes serve cross testing: compile
+ * the suite on one machine for another's target, run it there. Artifacts
+ * are keyed by the module's file name: NAME.wasm -> DIR/NAME.wao. */
+typedef struct spec_exec_opts {
+  const char *compile_only; /* write every module's artifact here, run none */
+  const char *target;       /* compile_only: target triple (NULL: host) */
+  const char *artifacts;    /* load artifacts from here, compile none */
+} spec_exec_opts;
+
+/* 0, or -1 with a message when this back end cannot work that way. */
+int spec_exec_setup(const spec_exec_opts *o, char *msg, size_t n);
+
 /* One store per .json file; the back end provides the "spectest" host
  * module itself. Returns NULL when out of memory. */
 typedef struct spec_exec spec_exec;

@@ -5,11 +5,19 @@
  */
 #include "exec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct spec_exec {
   int unused;
 };
+
+int spec_exec_setup(const spec_exec_opts *o, char *msg, size_t n) {
+  if (!o->compile_only && !o->artifacts && !o->target)
+    return 0;
+  snprintf(msg, n, "this runner was built without the compiler and runtime");
+  return -1;
+}
 
 spec_exec *spec_exec_new(const char *json_file) {
   (void)json_file;

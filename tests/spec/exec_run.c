@@ -1,13 +1,17 @@
 /*
  * exec_run.c: the spec runner's execution back end. Compiles each module
- * with wc_compile (bounds mode from $WASMAOT_SPEC_BOUNDS: guard, the
+ * (exec_compile.h; bounds mode from $WASMAOT_SPEC_BOUNDS: guard, the
  * default, or explicit), loads it with wr_artifact_load, links its imports
  * against the standard "spectest" host module and registered instances,
  * instantiates it in one wr_store per .json file, and runs actions and
  * assertions through wr_call.
+ *
+ * Split for cross testing (spec_exec_opts): --compile-only writes every
+ * module's artifact for a target and runs nothing; --artifacts loads
+ * those instead of compiling, in a runner that may have no compiler.
  */
 #include "exec.h"
-#include "wc.h"
+#include "exec_compile.h"
 #include "wr.h"
 
 #include <stdio.h>
@@ -27,7 +31,7 @@ typedef struct spectest_item {
 
 struct spec_exec {
   wr_store *store;
-  wc_config cfg;
+  uint8_t bounds;
   wr_instance *current;
   named *modules, *registered;
   /* compiled artifacts and their bytes live as long as the store */
@@ -44,10 +48,87 @@ static uint8_t bounds_mode(void) {
                                          : WR_BOUNDS_GUARD;
 }
 
+static spec_exec_opts opts;
+
+int spec_exec_setup(const spec_exec_opts *o, char *msg, size_t n) {
+  if (o->compile_only && o->artifacts) {
+    snprintf(msg, n, "--compile-only and --artifacts exclude each other");
+    return -1;
+  }
+  if (o->target && !o->compile_only) {
+    snprintf(msg, n, "--target needs --compile-only (the runtime runs "
+                     "host artifacts only)");
+    return -1;
+  }
+  if (!o->artifacts && !spec_compile_available()) {
+    snprintf(msg, n, "this runner has no compiler: give --artifacts DIR");
+    return -1;
+  }
+  if (o->compile_only) {
+    wa_err err;
+    wa_err_init(&err);
+    if (wa_mkdirs(o->compile_only, 0755, &err)) {
+      snprintf(msg, n, "%s", err.msg);
+      return -1;
+    }
+  }
+  opts = *o;
+  return 0;
+}
+
 const char *spec_exec_describe(void) {
-  return bounds_mode() == WR_BOUNDS_EXPLICIT
-             ? "execution: wc_compile + wr_runtime, explicit bounds checks"
-             : "execution: wc_compile + wr_runtime, guard-page bounds";
+  static char buf[4200];
+  const char *b = bounds_mode() == WR_BOUNDS_EXPLICIT
+                      ? "explicit bounds checks"
+                      : "guard-page bounds";
+  if (opts.compile_only)
+    snprintf(buf, sizeof buf, "compile only: wc_compile for %s into %s, %s",
+             opts.target ? opts.target : "the host", opts.compile_only, b);
+  else if (opts.artifacts)
+    snprintf(buf, sizeof buf,
+             "execution: artifacts from %s + wr_runtime (%s), %s",
+             opts.artifacts, wr_host_arch(), b);
+  else
+    snprintf(buf, sizeof buf, "execution: wc_compile + wr_runtime, %s", b);
+  return buf;
+}
+
+/* DIR/NAME.wao for module file NAME.wasm (its name in the JSON dir). */
+static int artifact_path(const char *dir, const char *module, char *out,
+                         size_t n, wa_err *err) {
+  const char *base = strrchr(module, '/');
+  base = base ? base + 1 : module;
+  size_t len = strlen(base);
+  if (len > 5 && strcmp(base + len - 5, ".wasm") == 0)
+    len -= 5;
+  int w = snprintf(out, n, "%s/%.*s.wao", dir, (int)len, base);
+  if (w < 0 || (size_t)w >= n)
+    return wa_fail(err, WA_ELIMIT, WA_NOOFF, "artifact path too long: %s",
+                   dir);
+  return 0;
+}
+
+/* --compile-only: the module's artifact, written for the other side. */
+static spec_result write_artifact(const spec_cmd *cmd, char *msg, size_t n) {
+  wa_err err;
+  wa_err_init(&err);
+  char path[4096];
+  uint8_t *code = NULL;
+  size_t len;
+  int rc = artifact_path(opts.compile_only, cmd->path, path, sizeof path,
+                         &err);
+  if (!rc)
+    rc = spec_compile(cmd->bytes, cmd->len, cmd->path, opts.target,
+                      bounds_mode(), &code, &len, &err);
+  if (!rc)
+    rc = wa_file_publish(path, code, len, 0644, &err);
+  wa_free(code);
+  if (rc) {
+    char buf[1024];
+    snprintf(msg, n, "%s", wa_err_format(&err, buf, sizeof buf));
+    return SPEC_FAIL;
+  }
+  return SPEC_NOT_RUN;
 }
 
 /* ------------------------------------------------------------- spectest */
@@ -111,7 +192,7 @@ static int spectest_new(spec_exec *x, wa_err *err) {
   wr_extern t = {.kind = 1}, m = {.kind = 2};
   int rc = wr_table_new(x->store, 0x70, 10, 20, true, NULL, &t.u.table, err);
   if (!rc)
-    rc = wr_memory_new(x->store, 1, 2, true, x->cfg.bounds, &m.u.memory, err);
+    rc = wr_memory_new(x->store, 1, 2, true, x->bounds, &m.u.memory, err);
   if (rc)
     return rc;
   spectest_add(x, "table", t);
@@ -126,9 +207,7 @@ spec_exec *spec_exec_new(const char *json_file) {
   spec_exec *x = calloc(1, sizeof *x);
   if (!x)
     return NULL;
-  wc_config_default(&x->cfg);
-  x->cfg.bounds = bounds_mode();
-  x->cfg.threads = 1;
+  x->bounds = bounds_mode();
   wa_err err;
   wa_err_init(&err);
   if (wr_store_new(&x->store, &err) || spectest_new(x, &err)) {
@@ -234,11 +313,19 @@ static int instantiate(spec_exec *x, const spec_cmd *cmd, wr_instance **out,
   size_t len;
   wr_artifact *a = NULL;
   *out = NULL;
-  if (wc_compile(cmd->bytes, cmd->len, cmd->path, &x->cfg, &code, &len, err))
-    return STAGE_COMPILE;
-  if (wr_artifact_load(code, len, cmd->path, &a, err)) {
-    wa_free(code);
-    return STAGE_COMPILE;
+  if (opts.artifacts) {
+    char path[4096];
+    if (artifact_path(opts.artifacts, cmd->path, path, sizeof path, err) ||
+        wr_artifact_open(path, &a, err))
+      return STAGE_COMPILE;
+  } else {
+    if (spec_compile(cmd->bytes, cmd->len, cmd->path, NULL, x->bounds, &code,
+                     &len, err))
+      return STAGE_COMPILE;
+    if (wr_artifact_load(code, len, cmd->path, &a, err)) {
+      wa_free(code);
+      return STAGE_COMPILE;
+    }
   }
   if (keep_artifact(x, a, code)) {
     wr_artifact_free(a);
@@ -276,6 +363,8 @@ static void describe(const wa_err *err, char *msg, size_t n) {
 
 spec_result spec_exec_module(spec_exec *x, const spec_cmd *cmd,
                              const char *name, char *msg, size_t n) {
+  if (opts.compile_only)
+    return write_artifact(cmd, msg, n);
   wa_err err;
   wa_err_init(&err);
   wr_instance *inst;
@@ -295,6 +384,8 @@ spec_result spec_exec_module(spec_exec *x, const spec_cmd *cmd,
 
 spec_result spec_exec_register(spec_exec *x, const char *name,
                                const char *as, char *msg, size_t n) {
+  if (opts.compile_only)
+    return SPEC_NOT_RUN;
   wr_instance *inst =
       name ? find_named(x->modules, name, strlen(name)) : x->current;
   if (!inst || !as) {
@@ -518,8 +609,11 @@ static spec_result module_assert(spec_exec *x, const spec_cmd *cmd,
 
 spec_result spec_exec_command(spec_exec *x, const spec_cmd *cmd, char *msg,
                               size_t n) {
-  if (cmd->kind == SPEC_CMD_ASSERT_UNLINKABLE ||
-      cmd->kind == SPEC_CMD_ASSERT_UNINSTANTIABLE)
+  bool module = cmd->kind == SPEC_CMD_ASSERT_UNLINKABLE ||
+                cmd->kind == SPEC_CMD_ASSERT_UNINSTANTIABLE;
+  if (opts.compile_only)
+    return module ? write_artifact(cmd, msg, n) : SPEC_NOT_RUN;
+  if (module)
     return module_assert(x, cmd, msg, n);
   outcome o;
   spec_result r = perform(x, &cmd->action, &o, msg, n);

@@ -7,16 +7,28 @@
  * per file, the files wast2json could not convert, and ends with
  * "N passed, N failed"; the exit status is 1 when anything failed.
  *
- *   spec_runner [-v] [-f SUBSTRING] JSON_DIR
+ *   spec_runner [-v] [-f SUBSTRING] [--fork]
+ *               [--compile-only DIR [--target TRIPLE]] [--artifacts DIR]
+ *               JSON_DIR
+ *
+ * --compile-only and --artifacts split compiling from running for cross
+ * testing (tests/cross/run.sh); see spec_exec_opts in exec.h. --fork runs
+ * each file in a child process: under qemu-user every 8 GiB guard
+ * reservation costs emulator bookkeeping that munmap never returns, so one
+ * process for the whole suite runs out of memory; a crash then also fails
+ * one file instead of the run.
  */
 #include "exec.h"
 #include "values.h"
 #include "wm.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct counts {
   unsigned modules, malformed, invalid; /* front-end checks that passed */
@@ -29,6 +41,7 @@ typedef struct counts {
 typedef struct runner {
   const char *dir;
   bool verbose;
+  bool fork;
   unsigned shown; /* failure lines printed */
   counts total;
 } runner;
@@ -247,6 +260,68 @@ static void run_file(runner *r, const char *json_name, counts *c) {
   json_decref(doc);
 }
 
+/* run_file in a child process; its counts and failure lines shown come
+ * back through a pipe. */
+static void run_file_forked(runner *r, const char *json_name, counts *c) {
+  char wast[256];
+  snprintf(wast, sizeof wast, "%.*s.wast", (int)(strlen(json_name) - 5),
+           json_name);
+  int fds[2];
+  fflush(stdout);
+  if (pipe(fds) != 0) {
+    report_fail(r, c, wast, 0, "fork", strerror(errno));
+    return;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    report_fail(r, c, wast, 0, "fork", strerror(errno));
+    return;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    run_file(r, json_name, c);
+    fflush(stdout);
+    struct {
+      counts c;
+      unsigned shown;
+    } res = {*c, r->shown};
+    int ok = write(fds[1], &res, sizeof res) == (ssize_t)sizeof res;
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  struct {
+    counts c;
+    unsigned shown;
+  } res;
+  size_t got = 0;
+  while (got < sizeof res) {
+    ssize_t k = read(fds[0], (char *)&res + got, sizeof res - got);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      break;
+    got += (size_t)k;
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (got == sizeof res) {
+    *c = res.c;
+    r->shown = res.shown;
+    return;
+  }
+  char msg[128];
+  if (WIFSIGNALED(status))
+    snprintf(msg, sizeof msg, "crashed with signal %d", WTERMSIG(status));
+  else
+    snprintf(msg, sizeof msg, "child exited with status %d",
+             WEXITSTATUS(status));
+  report_fail(r, c, wast, 0, "fork", msg);
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -320,17 +395,34 @@ static unsigned print_skipped(const char *dir) {
 int main(int argc, char **argv) {
   runner r = {0};
   const char *filter = NULL;
+  spec_exec_opts xo = {0};
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
+    bool has_value = i + 1 < argc;
     if (strcmp(argv[i], "-v") == 0)
       r.verbose = true;
-    else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+    else if (strcmp(argv[i], "-f") == 0 && has_value)
       filter = argv[++i];
+    else if (strcmp(argv[i], "--compile-only") == 0 && has_value)
+      xo.compile_only = argv[++i];
+    else if (strcmp(argv[i], "--target") == 0 && has_value)
+      xo.target = argv[++i];
+    else if (strcmp(argv[i], "--artifacts") == 0 && has_value)
+      xo.artifacts = argv[++i];
+    else if (strcmp(argv[i], "--fork") == 0)
+      r.fork = true;
     else
       break;
   }
   if (i != argc - 1) {
-    fprintf(stderr, "usage: spec_runner [-v] [-f SUBSTRING] JSON_DIR\n");
+    fprintf(stderr, "usage: spec_runner [-v] [-f SUBSTRING] [--fork] "
+                    "[--compile-only DIR [--target TRIPLE]] [--artifacts "
+                    "DIR] JSON_DIR\n");
+    return 2;
+  }
+  char xmsg[512];
+  if (spec_exec_setup(&xo, xmsg, sizeof xmsg)) {
+    fprintf(stderr, "spec_runner: %s\n", xmsg);
     return 2;
   }
   r.dir = argv[i];
@@ -350,7 +442,10 @@ int main(int argc, char **argv) {
       continue;
     counts c = {0};
     char wast[256];
-    run_file(&r, files[k], &c);
+    if (r.fork)
+      run_file_forked(&r, files[k], &c);
+    else
+      run_file(&r, files[k], &c);
     snprintf(wast, sizeof wast, "%.*s.wast", (int)(strlen(files[k]) - 5),
              files[k]);
     print_row(wast, &c);

@@ -205,6 +205,9 @@ state = "{d}/state"
                 check=True)
         with open(os.path.join(self.modules, "bad.wasm"), "w") as f:
             f.write("#!/bin/sh\necho not wasm\n")
+        # The Wasm magic, then a type section that claims 103 entries.
+        with open(os.path.join(self.modules, "invalid.wasm"), "wb") as f:
+            f.write(b"\0asm\1\0\0\0\1\5garbage")
 
     def build_image(self, name, files, entrypoint, env=(), workdir=None,
                     os_arch=("wasip1", "wasm")):
@@ -281,6 +284,7 @@ def setUpModule():
                  "/sleeper.wasm": os.path.join(m, "sleeper.wasm"),
                  "/memhog.wasm": os.path.join(m, "memhog.wasm"),
                  "/bad.wasm": os.path.join(m, "bad.wasm"),
+                 "/invalid.wasm": os.path.join(m, "invalid.wasm"),
                  "/native": shutil.which("true"),
                  "/data/msg.txt": b"from the image workdir\n"}
         tar = ENV.build_image("wasmtest", files, ["/hello.wasm"],
@@ -371,6 +375,21 @@ class ShimTest(unittest.TestCase):
         for ctrl in ("memory", "pids", "cpu", ""):
             p = os.path.join("/sys/fs/cgroup", ctrl, ns, cid)
             self.assertFalse(os.path.exists(p), "cgroup %s left" % p)
+        # No task process (the runner names the rootfs in its --dir) and
+        # nothing else of this container's bundle is left running.
+        left = []
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % p, "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode(
+                        errors="replace")
+            except OSError:
+                continue
+            if bundle + "/" in cmd or cmd.endswith(bundle + " "):
+                left.append("%s: %s" % (p, cmd))
+        self.assertEqual(left, [], "processes of %s left" % cid)
 
     def assert_no_zombies(self):
         shims = set(ENV.shim_pids())
@@ -536,6 +555,16 @@ class ShimTest(unittest.TestCase):
         self.assertIn("exit code 137", r.stderr)
         ENV.ctr("container", "rm", "sk", check=True)
         self.assert_clean("sk")
+        # SIGINT stops the module too (through the pid namespace's init).
+        ENV.ctr("run", "-d", "--runtime", RUNTIME, IMAGE, "si",
+                "/sleeper.wasm", check=True)
+        self.wait_status("si", "RUNNING")
+        ENV.ctr("task", "kill", "-s", "SIGINT", "si", check=True)
+        self.wait_status("si", "STOPPED")
+        r = ENV.ctr("task", "delete", "si")
+        self.assertIn("exit code 130", r.stderr)
+        ENV.ctr("container", "rm", "si", check=True)
+        self.assert_clean("si")
 
     def test_fifty_containers_concurrently(self):
         self.need_runtime()
@@ -589,12 +618,117 @@ class ShimTest(unittest.TestCase):
         ENV.ctr("container", "rm", "cr", check=True)
         self.assert_clean("cr")
 
+    def test_invalid_module_fails_with_the_compiler_message(self):
+        self.need_runtime()
+        r = self.ctr_run("invalid", "/invalid.wasm")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("wasmaot: error:", r.stderr)
+        self.assertIn("invalid.wasm", r.stderr)
+        self.assertIn("type section", r.stderr)
+        self.assert_clean("invalid")
+
+    def test_unusable_cache_is_reported_and_bypassed(self):
+        # A cache directory that is not one: the runner says why on the
+        # task's stderr and compiles in memory instead of failing the task.
+        self.need_runtime()
+        cfg = os.path.join(ENV.dir, "badcache.json")
+        with open(cfg, "w") as f:
+            json.dump({"cache_dir": os.path.join(ENV.dir, "config.toml")}, f)
+        r = self.ctr_run("badcache",
+                         opts=("--runtime-config-path", cfg))
+        self.assertEqual((r.returncode, r.stdout), (0, "hello from wasm\n"),
+                         r.stderr)
+        self.assertIn("cannot use the artifact cache", r.stderr)
+        self.assertIn("config.toml is not a directory", r.stderr)
+        self.assert_clean("badcache")
+
+    def test_task_process_is_confined(self):
+        """Namespaces, cgroup limits, no capabilities, no_new_privs,
+        rlimits and the seccomp filter, read from /proc of the running
+        task."""
+        self.need_runtime()
+        ENV.ctr("run", "-d", "--runtime", RUNTIME, "--memory-limit",
+                str(96 << 20), "--cpus", "0.5", "--cap-add", "CAP_SYS_ADMIN",
+                IMAGE, "iso", "/sleeper.wasm", check=True)
+        try:
+            pid = self.wait_status("iso", "RUNNING")
+            pids = []
+            deadline = time.time() + 10
+            runner = None
+            while time.time() < deadline and runner is None:
+                r = ENV.ctr("task", "ps", "iso", check=True)
+                pids = [int(l.split()[0]) for l in r.stdout.splitlines()[1:]
+                        if l.split()]
+                for p in pids:
+                    try:
+                        with open("/proc/%d/cmdline" % p, "rb") as f:
+                            if b"--seccomp" in f.read():
+                                runner = p
+                    except OSError:
+                        pass
+                time.sleep(0.1)
+            self.assertIn(pid, pids)
+            self.assertIsNotNone(runner, "the runner %s in %s" % (
+                WASMAOT, pids))
+
+            def seccomp_mode():
+                with open("/proc/%d/status" % runner) as f:
+                    return [l.split()[1] for l in f
+                            if l.startswith("Seccomp:")][0]
+            # The filter goes on once the module is loaded (maybe compiled).
+            deadline = time.time() + 120
+            while seccomp_mode() != "2" and time.time() < deadline:
+                time.sleep(0.1)
+            for p in pids:
+                with open("/proc/%d/status" % p) as f:
+                    st = dict(l.split(":", 1) for l in f.read().splitlines())
+                st = {k: v.strip() for k, v in st.items()}
+                self.assertEqual(st["NoNewPrivs"], "1", p)
+                for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd",
+                            "CapAmb"):
+                    self.assertEqual(int(st[cap], 16), 0, "%s of %d" % (
+                        cap, p))
+                if p == runner:
+                    self.assertEqual(st["Seccomp"], "2")
+                for ns in ("mnt", "pid", "ipc", "uts", "net"):
+                    self.assertNotEqual(
+                        os.readlink("/proc/%d/ns/%s" % (p, ns)),
+                        os.readlink("/proc/self/ns/%s" % ns), ns)
+            # containerd's default spec limits open files to 1024.
+            with open("/proc/%d/limits" % runner) as f:
+                lim = [l for l in f if l.startswith("Max open files")][0]
+            self.assertEqual(lim.split()[3:5], ["1024", "1024"])
+            with open("/proc/%d/cgroup" % runner) as f:
+                cg = f.read()
+            self.assertIn("/default/iso", cg)
+            v1 = "/sys/fs/cgroup/memory/default/iso/memory.limit_in_bytes"
+            if os.path.exists(v1):
+                with open(v1) as f:
+                    self.assertEqual(int(f.read()), 96 << 20)
+                with open("/sys/fs/cgroup/cpu/default/iso/"
+                          "cpu.cfs_quota_us") as f:
+                    self.assertEqual(int(f.read()), 50000)
+            else:
+                with open("/sys/fs/cgroup/default/iso/memory.max") as f:
+                    self.assertEqual(int(f.read()), 96 << 20)
+                with open("/sys/fs/cgroup/default/iso/cpu.max") as f:
+                    self.assertEqual(f.read().split()[0], "50000")
+        finally:
+            ENV.ctr("task", "kill", "-s", "SIGKILL", "iso")
+            self.wait_status("iso", "STOPPED")
+            ENV.ctr("task", "delete", "iso")
+            ENV.ctr("container", "rm", "iso")
+        self.assert_clean("iso")
+
     def test_memory_limit_ends_in_a_reported_oom_kill(self):
         self.need_runtime()
-        # A first run under a larger limit fills the artifact cache, so the
-        # measured run spends its 64 MiB on the module, not on compiling.
-        self.ctr_run("oomwarm", "/memhog.wasm",
-                     opts=("--memory-limit", str(512 << 20)))
+        # A first run that allocates nothing fills the artifact cache, so
+        # the measured run spends its 64 MiB on the module, not on
+        # compiling. (The machine is shared: nothing here allocates more
+        # than the 64 MiB limit lets it.)
+        r = self.ctr_run("oomwarm", "/memhog.wasm", "0",
+                         opts=("--memory-limit", str(512 << 20)))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         ev = Events()
         r = self.ctr_run("oom", "/memhog.wasm",
                          opts=("--memory-limit", str(64 << 20)))
@@ -603,6 +737,8 @@ class ShimTest(unittest.TestCase):
         self.assertIn("out-of-memory killer", r.stderr)
         self.assertIn("limit 67108864 bytes", r.stderr)
         self.assertIn("/tasks/oom", [t for t, _ in events])
+        self.assertIn("16 MiB", r.stdout)
+        self.assert_clean("oomwarm")
         self.assert_clean("oom")
 
     # ---------------------------------------------- CRI

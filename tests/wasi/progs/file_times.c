@@ -35,7 +35,16 @@ int main(void) {
   CHECK(utimensat(AT_FDCWD, "l", ts2, 0) == 0);
   show("f", 1);
   struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+#ifdef __wasi__
+  /* Debian 12's wasi-libc (git 20220510) refuses UTIME_NOW and UTIME_OMIT
+   * in times[1] with EINVAL before any WASI call. NULL means "both now"
+   * (POSIX) and reaches the engine as the same path_filestat_set_times
+   * (ATIM_NOW | MTIM_NOW), so the engine is tested all the same. */
+  (void)now;
+  CHECK(utimensat(AT_FDCWD, "f", NULL, 0) == 0);
+#else
   CHECK(utimensat(AT_FDCWD, "f", now, 0) == 0);
+#endif
   struct stat st;
   CHECK(stat("f", &st) == 0);
   printf("UTIME_NOW is recent: %d\n", st.st_mtime > 1700000000);

@@ -1,0 +1,454 @@
+/*
+ * module.c: what `run` executes, from a file or an image, as a loaded
+ * artifact. A .wasm goes through the artifact cache: the key needs the
+ * compiler's resolution of the configuration ("native" CPU name and
+ * features, compiler version), which is remembered in the cache under an
+ * id of the host CPU and the compiler library's identity, so a hit loads
+ * the artifact straight from its mapping and never maps libLLVM. A miss
+ * (or a stale resolution) dlopen()s the compiler. Images are pulled into
+ * the local store (every digest checked) and their module runs the same
+ * way; a rootfs image is unpacked into a temp dir for the run.
+ */
+#include "internal.h"
+#include "wc.h"
+#include "wk.h"
+#include "wo.h"
+#include "wr.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#elif defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
+
+/* ------------------------------------------------------------- logging */
+
+/* $WASMAOT_DEBUG_CACHE makes hits and compiles visible on stderr (tests
+ * count compiles with it). */
+static void cache_log(const char *fmt, ...) WA_PRINTF(1, 2);
+static void cache_log(const char *fmt, ...) {
+  const char *v = getenv("WASMAOT_DEBUG_CACHE");
+  if (!v || !*v)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "wasmaot: cache: ");
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+static void warn(const char *context, const wa_err *e) {
+  char buf[sizeof e->msg + sizeof e->what + 64];
+  wa_err_format(e, buf, sizeof buf);
+  fprintf(stderr, "wasmaot: warning: %s%s%s\n", context ? context : "",
+          context ? ": " : "", buf);
+}
+
+/* ------------------------------------------------- resolution identity */
+
+/*
+ * Hashes what the compiler's resolution of "native" depends on: the CPU
+ * as the kernel and the CPU itself report it (cpuid on x86, hwcaps and
+ * MIDR on arm64; not /proc/cpuinfo, whose MHz field makes reading it slow
+ * on large machines) and the exact compiler library file.
+ */
+static void host_cpu_hash(wa_sha256 *h) {
+#if defined(__x86_64__)
+  unsigned r[4], max = __get_cpuid_max(0, NULL);
+  __cpuid(0, r[0], r[1], r[2], r[3]);
+  wa_sha256_update(h, r, sizeof r);
+  if (max >= 1) {
+    __cpuid(1, r[0], r[1], r[2], r[3]);
+    r[1] &= 0xffffu; /* drop the APIC id and CPU count: they vary by core */
+    wa_sha256_update(h, r, sizeof r);
+    if (r[2] & bit_OSXSAVE) {
+      unsigned lo, hi;
+      __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+      wa_sha256_update(h, &lo, sizeof lo);
+    }
+  }
+  if (max >= 7) {
+    __cpuid_count(7, 0, r[0], r[1], r[2], r[3]);
+    wa_sha256_update(h, r, sizeof r);
+    __cpuid_count(7, 1, r[0], r[1], r[2], r[3]);
+    wa_sha256_update(h, r, sizeof r);
+  }
+  if (max >= 0xd) {
+    __cpuid_count(0xd, 1, r[0], r[1], r[2], r[3]);
+    wa_sha256_update(h, r, sizeof r[0]);
+  }
+  if (__get_cpuid_max(0x80000000u, NULL) >= 0x80000001u) {
+    __cpuid(0x80000001u, r[0], r[1], r[2], r[3]);
+    wa_sha256_update(h, r, sizeof r);
+  }
+#elif defined(__aarch64__)
+  unsigned long caps[2] = {getauxval(AT_HWCAP), getauxval(AT_HWCAP2)};
+  wa_sha256_update(h, caps, sizeof caps);
+  uint8_t *midr = NULL;
+  size_t n = 0;
+  wa_err e;
+  wa_err_init(&e);
+  if (wa_file_read("/sys/devices/system/cpu/cpu0/regs/identification/midr_el1",
+                   &midr, &n, &e) == 0) {
+    wa_sha256_update(h, midr, n);
+    wa_free(midr);
+  }
+#endif
+}
+
+/* The id of the resolution of 'cfg' (triple, cpu, features as asked). */
+static void resolution_id(const wc_config *cfg, uint8_t id[32]) {
+  wa_sha256 h;
+  wa_sha256_init(&h);
+  wa_sha256_update(&h, "wasmaot-resolution 1", 20);
+  wa_sha256_update(&h, WA_VERSION, sizeof WA_VERSION);
+  host_cpu_hash(&h);
+  char path[PATH_MAX];
+  wl_compiler_path(path, sizeof path);
+  wa_sha256_update(&h, path, strlen(path) + 1);
+  struct stat st;
+  if (stat(path, &st) == 0) {
+    /* A rebuilt or upgraded compiler gets a new id. */
+    uint64_t v[5] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino,
+                     (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
+                     (uint64_t)st.st_mtim.tv_nsec};
+    wa_sha256_update(&h, v, sizeof v);
+  }
+  const char *s[3] = {cfg->triple, cfg->cpu, cfg->features};
+  for (int i = 0; i < 3; i++)
+    wa_sha256_update(&h, s[i] ? s[i] : "", s[i] ? strlen(s[i]) + 1 : 1);
+  wa_sha256_final(&h, id);
+}
+
+/* Asks the compiler (loading it) for the resolution of cfg. */
+static int resolve_now(const wc_config *cfg, wk_resolved *out, wa_err *err) {
+  const wc_api *api;
+  wc_resolved r;
+  int rc = wl_compiler_get(&api, err);
+  if (rc == 0)
+    rc = api->config_resolve(cfg, &r, err);
+  if (rc)
+    return rc;
+  memset(out, 0, sizeof *out);
+  snprintf(out->compiler_version, sizeof out->compiler_version, "%s",
+           api->version_string());
+  snprintf(out->triple, sizeof out->triple, "%s", r.triple);
+  snprintf(out->cpu, sizeof out->cpu, "%s", r.cpu);
+  snprintf(out->features, sizeof out->features, "%s", r.features);
+  return 0;
+}
+
+static bool same_resolution(const wk_resolved *a, const wk_resolved *b) {
+  return strcmp(a->compiler_version, b->compiler_version) == 0 &&
+         strcmp(a->triple, b->triple) == 0 && strcmp(a->cpu, b->cpu) == 0 &&
+         strcmp(a->features, b->features) == 0;
+}
+
+/* ------------------------------------------------------------ the owner */
+
+struct wl_module {
+  wr_artifact *artifact;
+  /* what the artifact's bytes borrow from: one of these */
+  wa_map map;
+  wk_entry *entry;
+  uint8_t *compiled;
+  const wc_api *api;
+  wk_cache *cache;
+  /* images */
+  bool is_image;
+  wo_module img;
+  wa_arena arena;
+  char run_dir[PATH_MAX]; /* temp dir holding the rootfs, removed at close */
+  char rootfs[PATH_MAX + 16];
+  char name[1024];
+};
+
+/* -------------------------------------------------------- compiling */
+
+typedef struct fill_job {
+  const uint8_t *wasm;
+  size_t len;
+  const char *what;
+  const wc_config *cfg;
+  const wk_resolved *expect; /* the resolution the key was computed from */
+  bool stale;                /* the compiler resolves differently now */
+  wk_resolved fresh;
+} fill_job;
+
+static int fill(void *ud, const wk_key *key, wa_buf *out, wa_err *err) {
+  fill_job *j = ud;
+  const wc_api *api;
+  int rc = resolve_now(j->cfg, &j->fresh, err);
+  if (rc)
+    return rc;
+  /* Compiling under a key the artifact would not hash to is wasted work
+   * (the cache refuses it): say so before compiling. */
+  if (!same_resolution(&j->fresh, j->expect)) {
+    j->stale = true;
+    return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
+                   "the remembered configuration is stale");
+  }
+  if ((rc = wl_compiler_get(&api, err)))
+    return rc;
+  char hex[65];
+  wk_key_hex(key, hex);
+  cache_log("miss %.16s: compiling %s", hex, j->what);
+  uint8_t *art;
+  size_t n;
+  if ((rc = api->compile(j->wasm, j->len, j->what, j->cfg, &art, &n, err)))
+    return rc;
+  rc = wa_buf_append(out, art, n, err);
+  api->free(art);
+  return rc;
+}
+
+static void config_for(const wk_resolved *r, const wc_config *c,
+                       wk_config *out) {
+  memset(out, 0, sizeof *out);
+  out->compiler_version = r->compiler_version;
+  out->format_version = WR_FORMAT_VERSION;
+  out->abi_version = WR_ABI_VERSION;
+  out->triple = r->triple;
+  out->cpu = r->cpu;
+  out->features = r->features;
+  out->bounds = c->bounds;
+  out->opt_level = c->opt_level;
+}
+
+/* The cache path: resolution (remembered, else from the compiler), key,
+ * wk_get (which fills a miss once across processes), then load. */
+static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
+                       const char *what, const wc_config *cfg, wa_err *err) {
+  uint8_t digest[32], id[32];
+  wk_resolved res;
+  wa_err e2;
+  int rc;
+  wa_sha256_once(wasm, len, digest);
+  resolution_id(cfg, id);
+  wa_err_init(&e2);
+  rc = wk_resolved_get(m->cache, id, &res, &e2);
+  if (rc == WA_EPERM)
+    warn(NULL, &e2);
+  if (rc) {
+    if ((rc = resolve_now(cfg, &res, err)))
+      return rc;
+    wa_err_init(&e2);
+    if (wk_resolved_put(m->cache, id, &res, &e2) != 0)
+      warn("remembering the compile configuration", &e2);
+  }
+  for (int attempt = 0;; attempt++) {
+    wk_config kc;
+    config_for(&res, cfg, &kc);
+    fill_job job = {wasm, len, what, cfg, &res, false, {{0}, {0}, {0}, {0}}};
+    wa_err warning;
+    wa_err_init(err);
+    rc = wk_get(m->cache, digest, &kc, fill, &job, &m->entry, &warning, err);
+    if (warning.code)
+      warn(what, &warning);
+    if (rc && job.stale && attempt == 0) {
+      /* The CPU or compiler changed under the same id: adopt what the
+       * compiler says now and try once more. */
+      res = job.fresh;
+      wa_err_init(&e2);
+      if (wk_resolved_put(m->cache, id, &res, &e2) != 0)
+        warn("remembering the compile configuration", &e2);
+      continue;
+    }
+    if (rc)
+      return rc;
+    break;
+  }
+  char hex[65];
+  wk_key_hex(wk_entry_key(m->entry), hex);
+  if (!wk_entry_filled(m->entry))
+    cache_log("hit %.16s: %s", hex, what);
+  return wr_artifact_load(wk_entry_data(m->entry), wk_entry_size(m->entry),
+                          wk_entry_path(m->entry), &m->artifact, err);
+}
+
+static int load_uncached(wl_module *m, const uint8_t *wasm, size_t len,
+                         const char *what, const wc_config *cfg, wa_err *err) {
+  size_t n;
+  int rc = wl_compiler_get(&m->api, err);
+  if (rc)
+    return rc;
+  cache_log("disabled: compiling %s", what);
+  if ((rc = m->api->compile(wasm, len, what, cfg, &m->compiled, &n, err)))
+    return rc;
+  return wr_artifact_load(m->compiled, n, what, &m->artifact, err);
+}
+
+/* Module bytes to a loaded artifact, through the cache unless told not to
+ * or it cannot be opened (then with a warning: running still works). */
+static int load_wasm(wl_module *m, const uint8_t *wasm, size_t len,
+                     const char *what, const wl_module_opts *o, wa_err *err) {
+  wc_config cfg;
+  /* The defaults wc_config_default sets, without loading the compiler. */
+  memset(&cfg, 0, sizeof cfg);
+  cfg.bounds = o->bounds;
+  cfg.opt_level = 2;
+  if (o->no_cache)
+    return load_uncached(m, wasm, len, what, &cfg, err);
+  char dir[PATH_MAX];
+  wa_err e2;
+  wa_err_init(&e2);
+  wk_options ko = {.read_meta = wr_artifact_read_meta};
+  if (wk_default_dir(dir, sizeof dir, &e2) != 0 ||
+      wk_open(dir, &ko, &m->cache, &e2) != 0) {
+    warn("cannot use the artifact cache, compiling in memory", &e2);
+    return load_uncached(m, wasm, len, what, &cfg, err);
+  }
+  return load_cached(m, wasm, len, what, &cfg, err);
+}
+
+/* ------------------------------------------------------------- images */
+
+bool wl_module_is_image(const char *src) {
+  if (strncmp(src, "oci:", 4) == 0 || strncmp(src, "oci-archive:", 12) == 0 ||
+      strncmp(src, "docker://", 9) == 0)
+    return true;
+  struct stat st;
+  if (stat(src, &st) == 0)
+    return false; /* an existing file wins over a look-alike reference */
+  /* A mistyped file name must not turn into a Docker Hub pull. */
+  size_t len = strlen(src);
+  if ((len > 5 && strcmp(src + len - 5, ".wasm") == 0) ||
+      (len > 4 && strcmp(src + len - 4, ".wao") == 0))
+    return false;
+  wo_ref r;
+  wa_err e;
+  wa_err_init(&e);
+  /* A bare word would read as docker.io/library/WORD: only names with a
+   * registry host, a tag or a digest count as images. */
+  return wo_ref_parse(src, &r, &e) == 0 &&
+         (strchr(src, '/') || strchr(src, ':') || strchr(src, '@'));
+}
+
+static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
+                      wa_err *err) {
+  char root[PATH_MAX];
+  wo_store *s = NULL;
+  wo_ref ref;
+  wo_image_info info;
+  int rc;
+  if ((rc = wo_ref_parse(src, &ref, err)))
+    return rc;
+  wo_ref_name(&ref, m->name, sizeof m->name);
+  if ((rc = wo_store_default_root(root, sizeof root, err)) ||
+      (rc = wo_store_open(root, &s, err)))
+    return rc;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(m->run_dir, sizeof m->run_dir, "%s/wasmaot-run.XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(m->run_dir)) {
+    rc = wa_fail_errno(err, WA_EIO, "cannot create %s", m->run_dir);
+    m->run_dir[0] = 0;
+    goto out;
+  }
+  snprintf(m->rootfs, sizeof m->rootfs, "%s/rootfs", m->run_dir);
+  /* A registry image already stored runs without the network (as `docker
+   * run` does); layouts and archives are local, so they are pulled again
+   * each time, which re-verifies them and copies only new blobs. */
+  bool pull = ref.kind != WO_REF_REGISTRY;
+  if (!pull) {
+    rc = wo_store_image_open_rootfs(s, m->name, &m->arena, m->rootfs, &info,
+                                    &m->img, err);
+    if (rc == WA_ENOTFOUND) {
+      wa_err_init(err);
+      pull = true;
+    } else if (rc) {
+      goto out;
+    }
+  }
+  if (pull) {
+    wo_pull_opts po;
+    memset(&po, 0, sizeof po);
+    po.platform = o->platform;
+    if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
+        (rc = wo_store_image_open_rootfs(s, info.name, &m->arena, m->rootfs,
+                                         &info, &m->img, err)))
+      goto out;
+  }
+  if (m->img.kind != WO_IMAGE_ROOTFS)
+    m->rootfs[0] = 0;
+  char what[2100];
+  snprintf(what, sizeof what, "%s%s%s", m->name, m->img.path[0] ? ":" : "",
+           m->img.path);
+  rc = load_wasm(m, m->img.bytes, m->img.len, what, o, err);
+out:
+  wo_store_free(s);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- API */
+
+int wl_module_open(const char *src, const wl_module_opts *o, wl_module **out,
+                   wa_err *err) {
+  int rc;
+  wl_module *m = wa_calloc(1, sizeof *m);
+  if (!m)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  wa_arena_init(&m->arena, 0);
+  if (wl_module_is_image(src)) {
+    m->is_image = true;
+    rc = open_image(m, src, o, err);
+  } else if ((rc = wa_file_map(src, &m->map, err)) == 0) {
+    if (m->map.len >= 4 && memcmp(m->map.data, "\0asm", 4) == 0)
+      rc = load_wasm(m, m->map.data, m->map.len, src, o, err);
+    else /* an artifact file: loaded from our mapping as it is */
+      rc = wr_artifact_load(m->map.data, m->map.len, src, &m->artifact, err);
+  }
+  if (rc) {
+    wl_module_close(m);
+    return rc;
+  }
+  *out = m;
+  return 0;
+}
+
+wr_artifact *wl_module_artifact(const wl_module *m) {
+  return m->artifact;
+}
+
+const wo_module *wl_module_image(const wl_module *m) {
+  return m->is_image ? &m->img : NULL;
+}
+
+const char *wl_module_rootfs(const wl_module *m) {
+  return m->is_image && m->rootfs[0] ? m->rootfs : NULL;
+}
+
+const char *wl_module_name(const wl_module *m) {
+  return m->name;
+}
+
+void wl_module_close(wl_module *m) {
+  if (!m)
+    return;
+  wr_artifact_free(m->artifact); /* before the bytes it borrows */
+  wk_entry_release(m->entry);
+  if (m->compiled)
+    m->api->free(m->compiled);
+  if (m->map.data)
+    wa_file_unmap(&m->map);
+  wk_close(m->cache);
+  wo_module_clear(&m->img);
+  if (m->run_dir[0]) {
+    wa_err e;
+    wa_err_init(&e);
+    if (wo_rmtree(m->run_dir, &e) != 0)
+      warn("removing the run's rootfs", &e);
+  }
+  wa_arena_free(&m->arena);
+  wa_free(m);
+}
