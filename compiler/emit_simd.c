@@ -249,6 +249,15 @@ LLVMValueRef wc__lanes_of(wc_fn *f, LLVMValueRef a, LLVMValueRef b,
   return LLVMBuildShuffleVector(f->b, a, b, LLVMConstVector(mask, n), "");
 }
 
+LLVMValueRef wc__widen(wc_fn *f, LLVMValueRef v, unsigned first,
+                       unsigned stride, unsigned shape, bool is_signed) {
+  LLVMValueRef h =
+      wc__lanes_of(f, v, NULL, first, wc__lanes(shape) / 2, stride);
+  LLVMTypeRef t = wc__shape_type(f->u, wc__wider(shape));
+  return is_signed ? LLVMBuildSExt(f->b, h, t, "")
+                   : LLVMBuildZExt(f->b, h, t, "");
+}
+
 LLVMValueRef wc__call_intr(wc_fn *f, const char *name, LLVMTypeRef over,
                            LLVMValueRef *args, unsigned n) {
   LLVMTypeRef fty;
@@ -266,6 +275,7 @@ static bool arch_is(const wc_unit *u, const char *arch) {
 bool wc__is_x86(const wc_unit *u) {
   return arch_is(u, "x86_64");
 }
+
 bool wc__is_aarch64(const wc_unit *u) {
   return arch_is(u, "aarch64");
 }

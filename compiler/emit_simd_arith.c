@@ -9,6 +9,8 @@
  */
 #include "internal.h"
 
+#include <string.h>
+
 static unsigned int_shape(unsigned shape) {
   return shape == WC_F32X4 ? WC_I32X4 : shape == WC_F64X2 ? WC_I64X2 : shape;
 }
@@ -33,6 +35,47 @@ static LLVMValueRef sign_op(wc_fn *f, LLVMValueRef x, unsigned shape,
   LLVMValueRef bits = wc__as(f, x, is);
   return neg ? LLVMBuildXor(f->b, bits, wc__vconst(f->u, is, sign), "")
              : LLVMBuildAnd(f->b, bits, wc__vconst(f->u, is, ~sign), "");
+}
+
+/* True if a lane of the constant v128 'raw' (<2 x i64>, as v128.const
+ * pushes it) is ±0 or ±1 in the float shape. */
+static bool has_identity_lane(LLVMValueRef raw, unsigned shape) {
+  unsigned bits = lane_bits(shape);
+  uint64_t sign = 1ull << (bits - 1);
+  uint64_t one = bits == 32 ? 0x3f800000u : 0x3ff0000000000000ull;
+  for (unsigned i = 0; i < 2; i++) {
+    LLVMValueRef e = LLVMGetAggregateElement(raw, i);
+    if (!e || !LLVMIsAConstantInt(e))
+      return false;
+    uint64_t x = LLVMConstIntGetZExtValue(e);
+    for (unsigned k = 0; k < 64 / bits; k++) {
+      uint64_t mag = (bits == 64 ? x : x >> (32 * k)) & (sign - 1);
+      if (mag == 0 || mag == one)
+        return true;
+    }
+  }
+  return false;
+}
+
+/*
+ * NaN quieting, as wc__opaque does for scalars: LLVM folds x*1, x/1, x-0
+ * and the like to x (or fneg x), which keeps a signalling NaN signalling
+ * where Wasm arithmetic must quiet it. A constant operand with a ±0 or ±1
+ * lane therefore passes through an empty inline asm in a vector register
+ * ("x" on x86, "w" on AArch64), which hides its value for one move.
+ */
+static LLVMValueRef hide_identity(wc_fn *f, LLVMValueRef raw, unsigned shape) {
+  LLVMValueRef v = wc__as(f, raw, shape);
+  const char *cons = wc__is_x86(f->u)       ? "=x,0"
+                     : wc__is_aarch64(f->u) ? "=w,0"
+                                            : NULL;
+  if (!cons || !LLVMIsConstant(raw) || !has_identity_lane(raw, shape))
+    return v;
+  LLVMTypeRef vt = LLVMTypeOf(v);
+  LLVMTypeRef fty = LLVMFunctionType(vt, &vt, 1, 0);
+  LLVMValueRef asm_fn = LLVMGetInlineAsm(fty, "", 0, cons, strlen(cons), 0, 0,
+                                         LLVMInlineAsmDialectATT, 0);
+  return LLVMBuildCall2(f->b, fty, asm_fn, &v, 1, "");
 }
 
 /* pmin is b < a ? b : a and pmax a < b ? b : a, exactly: the operand
@@ -139,8 +182,7 @@ static LLVMValueRef q15mulr(wc_fn *f, LLVMValueRef a, LLVMValueRef b) {
   }
   if (wc__is_aarch64(u)) /* sqrdmulh is exactly this operation */
     return wc__call_intr(f, "llvm.aarch64.neon.sqrdmulh", vt, args, 2);
-  LLVMTypeRef wide = wc__shape_type(u, WC_I32X4);
-  wide = LLVMVectorType(LLVMGetElementType(wide), 8);
+  LLVMTypeRef wide = LLVMVectorType(u->t_i32, 8);
   LLVMValueRef p = LLVMBuildMul(f->b, LLVMBuildSExt(f->b, a, wide, ""),
                                 LLVMBuildSExt(f->b, b, wide, ""), "");
   LLVMTypeRef i32 = u->t_i32;
@@ -151,22 +193,21 @@ static LLVMValueRef q15mulr(wc_fn *f, LLVMValueRef a, LLVMValueRef b) {
   return LLVMBuildTrunc(f->b, p, vt, "");
 }
 
-/* Half of v's lanes, sign- or zero-extended to twice the width. */
-static LLVMValueRef widen(wc_fn *f, LLVMValueRef v, unsigned first,
-                          unsigned stride, unsigned shape, bool is_signed) {
-  unsigned n = wc__lanes(shape) / 2;
-  LLVMValueRef h = wc__lanes_of(f, v, NULL, first, n, stride);
-  LLVMTypeRef t = wc__shape_type(f->u, wc__wider(shape));
-  return is_signed ? LLVMBuildSExt(f->b, h, t, "")
-                   : LLVMBuildZExt(f->b, h, t, "");
-}
-
-/* Sums of adjacent lane pairs, widened. x86 multiply-adds by ones do it
- * in one instruction where the generic form takes four; the unsigned
- * 16-bit case is already two shifts and an add. */
+/* Sums of adjacent lane pairs, widened. Native pairwise adds: NEON
+ * [su]addlp; on x86 multiply-adds by ones (one instruction where the
+ * generic form takes four; the unsigned 16-bit case is already two shifts
+ * and an add). */
 static LLVMValueRef extadd(wc_fn *f, LLVMValueRef a, unsigned shape,
                            bool is_signed) {
   wc_unit *u = f->u;
+  if (wc__is_aarch64(u)) {
+    LLVMTypeRef ts[2] = {wc__shape_type(u, wc__wider(shape)), LLVMTypeOf(a)};
+    LLVMTypeRef fty;
+    LLVMValueRef fn = wc__intrinsic(
+        u, is_signed ? "llvm.aarch64.neon.saddlp" : "llvm.aarch64.neon.uaddlp",
+        ts, 2, &fty);
+    return LLVMBuildCall2(f->b, fty, fn, &a, 1, "");
+  }
   if (shape == WC_I16X8 && is_signed && wc__is_x86(u)) {
     LLVMValueRef args[2] = {a, wc__vconst(u, WC_I16X8, 1)};
     return wc__call_intr(f, "llvm.x86.sse2.pmadd.wd", NULL, args, 2);
@@ -178,16 +219,24 @@ static LLVMValueRef extadd(wc_fn *f, LLVMValueRef a, unsigned shape,
     LLVMValueRef args[2] = {is_signed ? one : a, is_signed ? a : one};
     return wc__call_intr(f, "llvm.x86.ssse3.pmadd.ub.sw.128", NULL, args, 2);
   }
-  return LLVMBuildAdd(f->b, widen(f, a, 0, 2, shape, is_signed),
-                      widen(f, a, 1, 2, shape, is_signed), "");
+  return LLVMBuildAdd(f->b, wc__widen(f, a, 0, 2, shape, is_signed),
+                      wc__widen(f, a, 1, 2, shape, is_signed), "");
 }
 
+/* Products of lane pairs, summed (wrapping at 2 * (-32768)^2). x86
+ * pmaddwd is exactly this; elsewhere the products of each half, then the
+ * pairwise add (smull, smull2, addp on NEON). */
 static LLVMValueRef dot(wc_fn *f, LLVMValueRef a, LLVMValueRef b) {
-  LLVMValueRef even = LLVMBuildMul(f->b, widen(f, a, 0, 2, WC_I16X8, true),
-                                   widen(f, b, 0, 2, WC_I16X8, true), "");
-  LLVMValueRef odd = LLVMBuildMul(f->b, widen(f, a, 1, 2, WC_I16X8, true),
-                                  widen(f, b, 1, 2, WC_I16X8, true), "");
-  return LLVMBuildAdd(f->b, even, odd, "");
+  if (wc__is_x86(f->u)) {
+    LLVMValueRef ab[2] = {a, b};
+    return wc__call_intr(f, "llvm.x86.sse2.pmadd.wd", NULL, ab, 2);
+  }
+  LLVMValueRef lo = LLVMBuildMul(f->b, wc__widen(f, a, 0, 1, WC_I16X8, true),
+                                 wc__widen(f, b, 0, 1, WC_I16X8, true), "");
+  LLVMValueRef hi = LLVMBuildMul(f->b, wc__widen(f, a, 4, 1, WC_I16X8, true),
+                                 wc__widen(f, b, 4, 1, WC_I16X8, true), "");
+  return LLVMBuildAdd(f->b, wc__lanes_of(f, lo, hi, 0, 4, 2),
+                      wc__lanes_of(f, lo, hi, 1, 4, 2), "");
 }
 
 static LLVMValueRef bitmask(wc_fn *f, LLVMValueRef a, unsigned shape) {
@@ -222,6 +271,10 @@ LLVMValueRef wc__simd_arith(wc_fn *f, const wc_simd_op *op,
   bool is_max = op->flags & WC_SF_MAX, is_signed = op->flags & WC_SF_SIGNED;
   switch (op->kind) {
   case WC_SK_BIN:
+    if (is_float(s)) {
+      a = hide_identity(f, args[0], s);
+      b = hide_identity(f, args[1], s);
+    }
     return LLVMBuildBinOp(f->b, (LLVMOpcode)op->aux, a, b, "");
   case WC_SK_INTR1:
     return wc__call_intr(f, op->intr, LLVMTypeOf(a), &a, 1);
@@ -258,8 +311,8 @@ LLVMValueRef wc__simd_arith(wc_fn *f, const wc_simd_op *op,
     return dot(f, a, b);
   case WC_SK_EXTMUL: {
     unsigned first = op->flags & WC_SF_HIGH ? wc__lanes(s) / 2 : 0;
-    return LLVMBuildMul(f->b, widen(f, a, first, 1, s, is_signed),
-                        widen(f, b, first, 1, s, is_signed), "");
+    return LLVMBuildMul(f->b, wc__widen(f, a, first, 1, s, is_signed),
+                        wc__widen(f, b, first, 1, s, is_signed), "");
   }
   case WC_SK_EXTADD:
     return extadd(f, a, s, is_signed);

@@ -21,16 +21,24 @@ static const char *x86_pack(const wc_unit *u, unsigned wide, bool is_signed) {
 }
 
 /* a's lanes then b's, each clamped to the narrow lane's range (signed or
- * unsigned; the input is signed either way) and truncated. */
+ * unsigned; the input is signed either way) and truncated. NEON selects
+ * sqxtn from the generic form but needs sqxtun spelled out. */
 static LLVMValueRef narrow(wc_fn *f, LLVMValueRef a, LLVMValueRef b,
                            unsigned wide, bool is_signed) {
   wc_unit *u = f->u;
+  unsigned n = wc__lanes(wide) * 2, bits = 128 / n;
+  LLVMTypeRef nt = LLVMVectorType(LLVMIntTypeInContext(u->ctx, bits), n);
   const char *pack = x86_pack(u, wide, is_signed);
   if (pack) {
     LLVMValueRef ab[2] = {a, b};
     return wc__call_intr(f, pack, NULL, ab, 2);
   }
-  unsigned n = wc__lanes(wide) * 2, bits = 128 / n;
+  if (!is_signed && wc__is_aarch64(u)) {
+    LLVMTypeRef ht = LLVMVectorType(LLVMGetElementType(nt), n / 2);
+    LLVMValueRef lo = wc__call_intr(f, "llvm.aarch64.neon.sqxtun", ht, &a, 1);
+    LLVMValueRef hi = wc__call_intr(f, "llvm.aarch64.neon.sqxtun", ht, &b, 1);
+    return wc__lanes_of(f, lo, hi, 0, n, 1);
+  }
   LLVMValueRef v = wc__lanes_of(f, a, b, 0, n, 1);
   LLVMTypeRef vt = LLVMTypeOf(v), lt = LLVMGetElementType(vt);
   uint64_t lo = is_signed ? -(1ull << (bits - 1)) : 0;
@@ -39,17 +47,7 @@ static LLVMValueRef narrow(wc_fn *f, LLVMValueRef a, LLVMValueRef b,
   c[0] = wc__call_intr(f, "llvm.smax", vt, c, 2);
   c[1] = wc__splat(f, LLVMConstInt(lt, hi, 0), n);
   v = wc__call_intr(f, "llvm.smin", vt, c, 2);
-  return LLVMBuildTrunc(
-      f->b, v, LLVMVectorType(LLVMIntTypeInContext(u->ctx, bits), n), "");
-}
-
-static LLVMValueRef extend(wc_fn *f, LLVMValueRef a, unsigned shape, bool high,
-                           bool is_signed) {
-  unsigned n = wc__lanes(shape) / 2;
-  LLVMValueRef h = wc__lanes_of(f, a, NULL, high ? n : 0, n, 1);
-  LLVMTypeRef t = wc__shape_type(f->u, wc__wider(shape));
-  return is_signed ? LLVMBuildSExt(f->b, h, t, "")
-                   : LLVMBuildZExt(f->b, h, t, "");
+  return LLVMBuildTrunc(f->b, v, nt, "");
 }
 
 /* v followed by as many zero lanes. */
@@ -127,7 +125,9 @@ static LLVMValueRef trunc_sat_x86(wc_fn *f, LLVMValueRef a, unsigned shape,
 }
 
 /* NaN gives 0, out-of-range values the nearest bound; the f64 forms fill
- * the upper two lanes with zeros. */
+ * the upper two lanes with zeros. Those saturate to 64 bits first and
+ * then narrow: two instructions on NEON (fcvtz[su] on both lanes,
+ * [su]qxtn) where a direct 32-bit saturation is scalarised. */
 static LLVMValueRef trunc_sat(wc_fn *f, LLVMValueRef a, unsigned shape,
                               bool is_signed) {
   wc_unit *u = f->u;
@@ -135,11 +135,29 @@ static LLVMValueRef trunc_sat(wc_fn *f, LLVMValueRef a, unsigned shape,
   if (r)
     return r;
   unsigned n = wc__lanes(shape);
-  LLVMTypeRef ts[2] = {LLVMVectorType(u->t_i32, n), LLVMTypeOf(a)}, fty;
+  LLVMTypeRef it = wc__shape_type(u, shape == WC_F32X4 ? WC_I32X4 : WC_I64X2);
+  LLVMTypeRef ts[2] = {it, LLVMTypeOf(a)}, fty;
   LLVMValueRef fn = wc__intrinsic(
       u, is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat", ts, 2, &fty);
   r = LLVMBuildCall2(f->b, fty, fn, &a, 1, "");
-  return n == 4 ? r : zero_high(f, r);
+  if (n == 4)
+    return r;
+  LLVMTypeRef i64 = u->t_i64, i32x2 = LLVMVectorType(u->t_i32, 2);
+  if (wc__is_aarch64(u))
+    return zero_high(f, wc__call_intr(f,
+                                      is_signed ? "llvm.aarch64.neon.sqxtn"
+                                                : "llvm.aarch64.neon.uqxtn",
+                                      i32x2, &r, 1));
+  if (is_signed) {
+    LLVMValueRef c[2] = {r, wc__splat(f, LLVMConstInt(i64, INT32_MIN, 1), 2)};
+    c[0] = wc__call_intr(f, "llvm.smax", it, c, 2);
+    c[1] = wc__splat(f, LLVMConstInt(i64, INT32_MAX, 0), 2);
+    r = wc__call_intr(f, "llvm.smin", it, c, 2);
+  } else {
+    LLVMValueRef c[2] = {r, wc__splat(f, LLVMConstInt(i64, UINT32_MAX, 0), 2)};
+    r = wc__call_intr(f, "llvm.umin", it, c, 2);
+  }
+  return zero_high(f, LLVMBuildTrunc(f->b, r, i32x2, ""));
 }
 
 static LLVMValueRef convert(wc_fn *f, LLVMValueRef a, unsigned shape,
@@ -163,8 +181,9 @@ LLVMValueRef wc__simd_convert(wc_fn *f, const wc_simd_op *op,
     return narrow(f, wc__as(f, args[0], s), wc__as(f, args[1], s), s,
                   is_signed);
   case WC_SK_EXTEND:
-    return extend(f, wc__as(f, args[0], s), s, op->flags & WC_SF_HIGH,
-                  is_signed);
+    return wc__widen(f, wc__as(f, args[0], s),
+                     op->flags & WC_SF_HIGH ? wc__lanes(s) / 2 : 0, 1, s,
+                     is_signed);
   case WC_SK_TRUNC_SAT:
     return trunc_sat(f, wc__as(f, args[0], s), s, is_signed);
   case WC_SK_CONVERT:

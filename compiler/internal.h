@@ -186,7 +186,8 @@ int wc__emit_simd(wc_fn *f, const wm_instr *in, wa_err *err) WA_MUST_CHECK;
 enum { WC_I8X16, WC_I16X8, WC_I32X4, WC_I64X2, WC_F32X4, WC_F64X2 };
 
 /* How an opcode is lowered; emit_simd.c's table maps every SIMD opcode to
- * one kind and the file owning that kind's range lowers it. */
+ * one kind. The kinds are grouped by the file that lowers them, in this
+ * order: emit_simd.c dispatches by range. */
 enum {
   WC_SK_NONE,
   /* emit_simd.c: lanes, construction, bitwise */
@@ -273,6 +274,10 @@ LLVMValueRef wc__vconst(wc_unit *u, unsigned shape, uint64_t bits);
  * given; 'stride' 2 takes every other lane (even or odd by 'first'). */
 LLVMValueRef wc__lanes_of(wc_fn *f, LLVMValueRef a, LLVMValueRef b,
                           unsigned first, unsigned n, unsigned stride);
+/* Half the lanes of v (picked as by wc__lanes_of), sign- or zero-extended
+ * to the wider shape. */
+LLVMValueRef wc__widen(wc_fn *f, LLVMValueRef v, unsigned first,
+                       unsigned stride, unsigned shape, bool is_signed);
 /* Calls an intrinsic overloaded on 'over' (NULL: not overloaded). */
 LLVMValueRef wc__call_intr(wc_fn *f, const char *name, LLVMTypeRef over,
                            LLVMValueRef *args, unsigned n);

@@ -96,8 +96,8 @@ static int parse(int argc, char **argv, opts *o) {
   if (!o->in)
     return wl_usage_error("compile", "missing IN.wasm");
   if (o->portable && o->cpu)
-    return wl_usage_error("compile", "--portable and --cpu %s exclude each "
-                          "other", o->cpu);
+    return wl_usage_error("compile", "--portable and --cpu %s conflict",
+                          o->cpu);
   if (o->cpu && !*o->cpu)
     return wl_usage_error("compile", "--cpu needs a CPU name");
   /* The compiler's name for the target's baseline CPU. */

@@ -33,10 +33,10 @@ typedef struct run_opts {
   int n_args;
   char **args; /* after FILE */
   uint32_t n_env, n_dirs;
-  const char **env;    /* KEY=VALUE */
+  const char **env; /* KEY=VALUE */
   wi_preopen *dirs;
-  bool env_inherit;    /* the host's environment first, --env over it */
-  bool trap_unknown;   /* --trap-unknown-imports */
+  bool env_inherit;  /* the host's environment first, --env over it */
+  bool trap_unknown; /* --trap-unknown-imports */
   uint32_t n_listen;
   const char **listen; /* --tcplisten HOST:PORT */
   const char *argv0;   /* --argv0: the module's argv[0] instead of FILE */
@@ -211,8 +211,7 @@ static int resolve_imports(run_ctx *ctx, const wr_meta *m, wr_extern *out,
      * or global would give the module wrong data instead of a trap. */
     if (ctx->o->trap_unknown && im->kind == 0) {
       int rc = wr_func_new_host(ctx->store, &m->types[m->func_types[im->index]],
-                                unlinked_stub, (void *)im, &out[i].u.func,
-                                err);
+                                unlinked_stub, (void *)im, &out[i].u.func, err);
       if (rc)
         return rc;
       out[i].kind = 0;
@@ -220,15 +219,13 @@ static int resolve_imports(run_ctx *ctx, const wr_meta *m, wr_extern *out,
     }
     char type[160];
     fmt_import_type(type, sizeof type, m, im);
-    return wa_fail(err, WA_ELINK, WA_NOOFF,
-                   "unresolved import %.*s.%.*s (%s)%s",
-                   (int)(im->module.len > 80 ? 80 : im->module.len),
-                   im->module.ptr,
-                   (int)(im->field.len > 80 ? 80 : im->field.len),
-                   im->field.ptr, type,
-                   im->kind == 0 ? "; --trap-unknown-imports links a stub "
-                                   "that traps when called"
-                                 : "");
+    return wa_fail(
+        err, WA_ELINK, WA_NOOFF, "unresolved import %.*s.%.*s (%s)%s",
+        (int)(im->module.len > 80 ? 80 : im->module.len), im->module.ptr,
+        (int)(im->field.len > 80 ? 80 : im->field.len), im->field.ptr, type,
+        im->kind == 0 ? "; --trap-unknown-imports links a stub "
+                        "that traps when called"
+                      : "");
   }
   return 0;
 }
@@ -638,7 +635,9 @@ static int image_opts(const run_opts *o, const wl_module *mod, run_opts *eff,
     bool ep = c->n_entrypoint > 0;
     const char *const *first = ep ? c->entrypoint : c->cmd;
     size_t n_first = ep ? c->n_entrypoint : c->n_cmd;
-    ir->argv[n++] = (char *)(n_first ? first[0] : wl_module_name(mod));
+    ir->argv[n++] = (char *)(o->argv0  ? o->argv0
+                             : n_first ? first[0]
+                                       : wl_module_name(mod));
     for (size_t i = 1; ep && i < c->n_entrypoint; i++)
       ir->argv[n++] = (char *)c->entrypoint[i];
     if (o->n_args)
@@ -791,7 +790,8 @@ out:
   wr_store_free(s);
   if (ctx.wasi)
     wi_ctx_free(ctx.wasi); /* after the store: its functions refer to it */
-  wl_module_close(mod); /* the artifact, then the bytes it borrows */
+  /* The artifact, then the bytes it borrows; after the store. */
+  wl_module_close(mod);
   image_opts_free(&ir);
   return rc;
 }

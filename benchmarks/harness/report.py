@@ -510,23 +510,32 @@ def large(v):
     drows = []
     goal = 150.0
     if d and d['status'] == 'ok':
-        dec, vld = stat(d['decode']), stat(d['validate'])
-        both = stat([a + b for a, b in zip(d['decode'], d['validate'])])
-        for name, st in (('decode (`wm_decode`)', dec),
-                         ('validate (`wm_validate`)', vld),
-                         ('decode + validate', both)):
-            drows.append([name, f'{st.median * 1e3:.0f} [{st.lo * 1e3:.0f}–'
-                          f'{st.hi * 1e3:.0f}]', f'{mb / st.median:.0f}',
-                          f'{mb / st.lo:.0f}'])
+        both_wall = [a + b for a, b in zip(d['decode'], d['validate'])]
+        both_cpu = [a + b for a, b in zip(d['decode_cpu'], d['validate_cpu'])]
+        for name, wall, cpu in (
+                ('decode (`wm_decode`)', d['decode'], d['decode_cpu']),
+                ('validate (`wm_validate`)', d['validate'], d['validate_cpu']),
+                ('decode + validate', both_wall, both_cpu)):
+            w, c = stat(wall), stat(cpu)
+            drows.append([name, f'{w.median * 1e3:.0f} [{w.lo * 1e3:.0f}–'
+                          f'{w.hi * 1e3:.0f}]', f'{mb / w.median:.0f}',
+                          f'{c.median * 1e3:.0f}', f'{mb / c.median:.0f}'])
+        w, c = stat(both_wall), stat(both_cpu)
+        verdict = ('met' if mb / w.median >= goal else
+                   ('met in CPU time only' if mb / c.median >= goal
+                    else 'not met'))
         text += (f'\nDecode and validate, in process '
                  f'(`benchmarks/harness/decode.c` over `wm_decode` / '
-                 f'`wm_validate`, the file already in memory; '
+                 f'`wm_validate`, the file already in memory, one thread; '
                  f'{len(d["decode"])} repetitions, {d["functions"]:,} '
-                 f'functions). Goal: decode + validate at ≥ {goal:.0f} MB/s: '
-                 f'**{"met" if mb / both.median >= goal else "not met"}** '
-                 f'({mb / both.median:.0f} MB/s median).\n\n' +
-                 table(['step', 'ms, median [min–max]', 'MB/s (median)',
-                        'MB/s (best)'], drows) + '\n')
+                 f'functions). Wall time is what a user waits for; the '
+                 f'thread\'s CPU time is what the code costs, and is far '
+                 f'less inflated by other processes on a busy machine. Goal: '
+                 f'decode + validate at ≥ {goal:.0f} MB/s: **{verdict}** '
+                 f'({mb / w.median:.0f} MB/s wall, {mb / c.median:.0f} MB/s '
+                 f'CPU, medians).\n\n' +
+                 table(['step', 'wall ms, median [min–max]', 'MB/s (wall)',
+                        'CPU ms (median)', 'MB/s (CPU)'], drows) + '\n')
     elif d:
         text += f'\nIn-process decode + validate not measured: {d["status"]}.\n'
     if val and val['status'] == 'ok':

@@ -547,9 +547,10 @@ def decode_throughput(ctx, wasm):
         return {'status': 'failed: ' + first_line(se or so)}
     rows = [list(map(int, line.split())) for line in so.splitlines()
             if line.strip()]
-    # the first repetition pays page faults on fresh memory: keep it apart
     return {'status': 'ok', 'decode': [r[0] / 1e9 for r in rows],
             'validate': [r[1] / 1e9 for r in rows],
+            'decode_cpu': [r[4] / 1e9 for r in rows],
+            'validate_cpu': [r[5] / 1e9 for r in rows],
             'functions': rows[0][3] if rows else 0,
             'command': show(ctx, [[tool, '-n', '7', wasm]])}
 

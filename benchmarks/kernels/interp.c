@@ -163,7 +163,7 @@ int main(int argc, char **argv) {
   locals[1] = (int64_t)k * 1000;
   int64_t result = 0;
   if (run(code, locals, &result) != 0) {
-    fprintf(stderr, "interp: bad program\n");
+    bench_error("interp:", " bad program", UINT64_MAX);
     return 1;
   }
   return bench_result("interp", k, bench_mix((uint64_t)result, len));

@@ -16,20 +16,32 @@ static void put(gen *g, const char *s) {
     g->p[g->n++] = (uint8_t)*s++;
 }
 
+/* Same text as printf's %d. */
+static char *put_int(char *p, int32_t v) {
+  if (v < 0)
+    *p++ = '-';
+  return bench_put_dec(p, v < 0 ? (uint64_t)-(int64_t)v : (uint64_t)v, 1);
+}
+
 static void put_number(gen *g) {
   char tmp[48];
   uint32_t kind = bench_below(&g->rng, 4);
   int32_t v = (int32_t)bench_below(&g->rng, 2000000) - 1000000;
-  if (kind == 0)
-    snprintf(tmp, sizeof tmp, "%" PRId32, v);
-  else if (kind == 1)
-    snprintf(tmp, sizeof tmp, "%" PRId32 ".%03" PRIu32, v,
-             bench_below(&g->rng, 1000));
-  else if (kind == 2)
-    snprintf(tmp, sizeof tmp, "%" PRId32 "e%" PRId32, v % 1000,
-             (int32_t)bench_below(&g->rng, 40) - 20);
-  else
-    snprintf(tmp, sizeof tmp, "%" PRIu32, bench_below(&g->rng, 100));
+  char *p = tmp;
+  if (kind == 0) {
+    p = put_int(p, v);
+  } else if (kind == 1) {
+    p = put_int(p, v);
+    *p++ = '.';
+    p = bench_put_dec(p, bench_below(&g->rng, 1000), 3);
+  } else if (kind == 2) {
+    p = put_int(p, v % 1000);
+    *p++ = 'e';
+    p = put_int(p, (int32_t)bench_below(&g->rng, 40) - 20);
+  } else {
+    p = bench_put_dec(p, bench_below(&g->rng, 100), 1);
+  }
+  *p = 0;
   put(g, tmp);
 }
 
@@ -236,7 +248,7 @@ int main(int argc, char **argv) {
   for (uint32_t r = 0; r < passes; r++) {
     stats st = {{0}, r, 0};
     if (tokenize(g.p, g.n, &st) != 0) {
-      fprintf(stderr, "json: malformed document\n");
+      bench_error("json:", " malformed document", UINT64_MAX);
       return 1;
     }
     for (int t = 0; t < T_COUNT; t++)

@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
     uint32_t plen = compress(text, n, packed, head, prev);
     uint32_t blen = decompress(packed, plen, back);
     if (blen != n || memcmp(back, text, n) != 0) {
-      fprintf(stderr, "lz77: round trip failed in chunk %" PRIu32 "\n", r);
+      bench_error("lz77:", " round trip failed in chunk", r);
       return 1;
     }
     total += plen;

@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
     quicksort(a, 0, (int32_t)len - 1);
     for (uint32_t i = 1; i < len; i++)
       if (a[i - 1] > a[i]) {
-        fprintf(stderr, "qsort: not sorted at %" PRIu32 "\n", i);
+        bench_error("qsort:", " not sorted at", i);
         return 1;
       }
     for (uint32_t i = 0; i < len; i += 4099)

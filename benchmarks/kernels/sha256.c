@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
   uint8_t d[32];
   sha256((const uint8_t *)"abc", 3, d);
   if (d[0] != 0xba || d[1] != 0x78 || d[31] != 0xad) {
-    fprintf(stderr, "sha256: known-answer test failed\n");
+    bench_error("sha256:", " known-answer test failed", UINT64_MAX);
     return 1;
   }
   uint64_t sum = 0;

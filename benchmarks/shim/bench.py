@@ -19,7 +19,6 @@ container printed what it should.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 

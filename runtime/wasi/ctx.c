@@ -62,8 +62,7 @@ wi_fd *wi__fd_get(wi_ctx *ctx, uint32_t fd) {
   return &ctx->fds[fd];
 }
 
-uint32_t wi__fd_check(wi_ctx *ctx, uint32_t fd, uint64_t rights,
-                      wi_fd **out) {
+uint32_t wi__fd_check(wi_ctx *ctx, uint32_t fd, uint64_t rights, wi_fd **out) {
   wi_fd *f = wi__fd_get(ctx, fd);
   if (!f)
     return WI_EBADF;
@@ -198,8 +197,8 @@ static int tcplisten(wi_ctx *ctx, const char *addr, wa_err *err) {
   char host[64];
   const char *colon = strrchr(addr, ':');
   if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host)
-    return wa_fail(err, WA_EUSAGE, WA_NOOFF,
-                   "tcplisten %s: expected HOST:PORT", addr);
+    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "tcplisten %s: expected HOST:PORT",
+                   addr);
   memcpy(host, addr, (size_t)(colon - addr));
   host[colon - addr] = 0;
   char *end;
@@ -214,16 +213,16 @@ static int tcplisten(wi_ctx *ctx, const char *addr, wa_err *err) {
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     host[hl - 1] = 0;
     if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
-      return wa_fail(err, WA_EUSAGE, WA_NOOFF,
-                     "tcplisten %s: bad IPv6 address", addr);
+      return wa_fail(err, WA_EUSAGE, WA_NOOFF, "tcplisten %s: bad IPv6 address",
+                     addr);
     s6->sin6_family = AF_INET6;
     s6->sin6_port = htons((uint16_t)port);
     sl = sizeof *s6;
   } else {
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-      return wa_fail(err, WA_EUSAGE, WA_NOOFF,
-                     "tcplisten %s: bad IPv4 address", addr);
+      return wa_fail(err, WA_EUSAGE, WA_NOOFF, "tcplisten %s: bad IPv4 address",
+                     addr);
     s4->sin_family = AF_INET;
     s4->sin_port = htons((uint16_t)port);
     sl = sizeof *s4;

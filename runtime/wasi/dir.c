@@ -52,9 +52,8 @@ static uint32_t open_stream(wi_fd *f) {
   return WI_ESUCCESS;
 }
 
-uint32_t wi__fd_readdir(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                        uint32_t buf, uint32_t len, uint64_t cookie,
-                        uint32_t out) {
+uint32_t wi__fd_readdir(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t buf,
+                        uint32_t len, uint64_t cookie, uint32_t out) {
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, WI_R_FD_READDIR, &f);
   if (rc)

@@ -132,8 +132,7 @@ static const char *type_str(const wr_meta_type *t, char *buf, size_t n) {
 }
 
 /* The field name with anything unprintable as '?', for messages. */
-static const char *printable(const char *s, size_t len, char *buf,
-                             size_t n) {
+static const char *printable(const char *s, size_t len, char *buf, size_t n) {
   size_t k = 0;
   for (size_t i = 0; i < len && k + 1 < n; i++)
     buf[k++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';

@@ -29,12 +29,12 @@ void wi__filestat_store(uint8_t *p, const struct stat *st) {
                        (uint64_t)st->st_ctim.tv_nsec);
 }
 
-uint32_t wi__fd_advise(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                       uint64_t off, uint64_t len, uint32_t advice) {
+uint32_t wi__fd_advise(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint64_t off,
+                       uint64_t len, uint32_t advice) {
   /* WASI orders sequential before random; POSIX the other way round. */
-  static const int host_advice[] = {
-      POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
-      POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
+  static const int host_advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL,
+                                    POSIX_FADV_RANDOM,   POSIX_FADV_WILLNEED,
+                                    POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, WI_R_FD_ADVISE, &f);
   if (rc)
@@ -176,8 +176,7 @@ uint32_t wi__fd_filestat_set_size(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
     return rc;
   if (size > INT64_MAX)
     return WI_EFBIG;
-  return ftruncate(f->host, (off_t)size) == 0 ? WI_ESUCCESS
-                                              : wi__errno(errno);
+  return ftruncate(f->host, (off_t)size) == 0 ? WI_ESUCCESS : wi__errno(errno);
 }
 
 uint32_t wi__times(uint64_t atim, uint64_t mtim, uint32_t fst,
@@ -203,8 +202,7 @@ uint32_t wi__times(uint64_t atim, uint64_t mtim, uint32_t fst,
 }
 
 uint32_t wi__fd_filestat_set_times(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                                   uint64_t atim, uint64_t mtim,
-                                   uint32_t fst) {
+                                   uint64_t atim, uint64_t mtim, uint32_t fst) {
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, WI_R_FD_FILESTAT_SET_TIMES, &f);
   if (rc)
@@ -221,9 +219,9 @@ enum { OP_READ, OP_WRITE, OP_PREAD, OP_PWRITE };
 
 static uint32_t rw(wi_ctx *ctx, const wi_mem *m, int op, uint32_t fd,
                    uint32_t iovs, uint32_t n, uint64_t off, uint32_t out) {
-  static const uint64_t need[] = {
-      WI_R_FD_READ, WI_R_FD_WRITE, WI_R_FD_READ | WI_R_FD_SEEK,
-      WI_R_FD_WRITE | WI_R_FD_SEEK};
+  static const uint64_t need[] = {WI_R_FD_READ, WI_R_FD_WRITE,
+                                  WI_R_FD_READ | WI_R_FD_SEEK,
+                                  WI_R_FD_WRITE | WI_R_FD_SEEK};
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, need[op], &f);
   if (rc)
@@ -273,18 +271,18 @@ uint32_t wi__fd_read(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,
   return rw(ctx, m, OP_READ, fd, iovs, n, 0, out);
 }
 
-uint32_t wi__fd_write(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                      uint32_t iovs, uint32_t n, uint32_t out) {
+uint32_t wi__fd_write(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,
+                      uint32_t n, uint32_t out) {
   return rw(ctx, m, OP_WRITE, fd, iovs, n, 0, out);
 }
 
-uint32_t wi__fd_pread(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                      uint32_t iovs, uint32_t n, uint64_t off, uint32_t out) {
+uint32_t wi__fd_pread(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,
+                      uint32_t n, uint64_t off, uint32_t out) {
   return rw(ctx, m, OP_PREAD, fd, iovs, n, off, out);
 }
 
-uint32_t wi__fd_pwrite(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                       uint32_t iovs, uint32_t n, uint64_t off, uint32_t out) {
+uint32_t wi__fd_pwrite(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,
+                       uint32_t n, uint64_t off, uint32_t out) {
   return rw(ctx, m, OP_PWRITE, fd, iovs, n, off, out);
 }
 
@@ -335,8 +333,8 @@ uint32_t wi__fd_seek(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint64_t off,
   if (whence > WI_WHENCE_END)
     return WI_EINVAL;
   /* Asking where we are is a tell, which needs only that right. */
-  uint64_t need = off == 0 && whence == WI_WHENCE_CUR ? WI_R_FD_TELL
-                                                      : WI_R_FD_SEEK;
+  uint64_t need =
+      off == 0 && whence == WI_WHENCE_CUR ? WI_R_FD_TELL : WI_R_FD_SEEK;
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, need, &f);
   if (rc)
@@ -351,8 +349,7 @@ uint32_t wi__fd_seek(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint64_t off,
   return WI_ESUCCESS;
 }
 
-uint32_t wi__fd_tell(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                     uint32_t out) {
+uint32_t wi__fd_tell(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t out) {
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, WI_R_FD_TELL, &f);
   if (rc)

@@ -14,8 +14,7 @@
 #include <unistd.h>
 
 /* A directory fd with the given rights: BADF, NOTCAPABLE or NOTDIR. */
-static uint32_t dir_fd(wi_ctx *ctx, uint32_t fd, uint64_t rights,
-                       wi_fd **out) {
+static uint32_t dir_fd(wi_ctx *ctx, uint32_t fd, uint64_t rights, wi_fd **out) {
   uint32_t rc = wi__fd_check(ctx, fd, rights, out);
   if (rc)
     return rc;
@@ -107,8 +106,8 @@ uint32_t wi__path_open(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
   uint32_t got;
   /* Only directories pass rights on. */
   uint64_t inh = kind == WI_KIND_DIR ? inheriting & d->inheriting : 0;
-  rc = wi__fd_install(ctx, h, kind, type, base & applies & d->inheriting,
-                      inh, &got);
+  rc = wi__fd_install(ctx, h, kind, type, base & applies & d->inheriting, inh,
+                      &got);
   if (rc)
     return rc;
   if (fdflags & WI_FDFLAG_RSYNC)
@@ -145,8 +144,7 @@ uint32_t wi__path_filestat_get(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
   if (!wi__mem_ok(m, out, WI_SIZEOF_FILESTAT))
     return WI_EFAULT;
   wi_path p;
-  rc = wi__path_get(ctx, m, d, path, len, flags & WI_LOOKUP_SYMLINK_FOLLOW,
-                    &p);
+  rc = wi__path_get(ctx, m, d, path, len, flags & WI_LOOKUP_SYMLINK_FOLLOW, &p);
   if (rc)
     return rc;
   struct stat st;
@@ -160,10 +158,9 @@ uint32_t wi__path_filestat_get(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
   return rc;
 }
 
-uint32_t wi__path_filestat_set_times(wi_ctx *ctx, const wi_mem *m,
-                                     uint32_t fd, uint32_t flags,
-                                     uint32_t path, uint32_t len,
-                                     uint64_t atim, uint64_t mtim,
+uint32_t wi__path_filestat_set_times(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
+                                     uint32_t flags, uint32_t path,
+                                     uint32_t len, uint64_t atim, uint64_t mtim,
                                      uint32_t fst) {
   wi_fd *d;
   uint32_t rc = dir_fd(ctx, fd, WI_R_PATH_FILESTAT_SET_TIMES, &d);
@@ -176,8 +173,7 @@ uint32_t wi__path_filestat_set_times(wi_ctx *ctx, const wi_mem *m,
   if (rc)
     return rc;
   wi_path p;
-  rc = wi__path_get(ctx, m, d, path, len, flags & WI_LOOKUP_SYMLINK_FOLLOW,
-                    &p);
+  rc = wi__path_get(ctx, m, d, path, len, flags & WI_LOOKUP_SYMLINK_FOLLOW, &p);
   if (rc)
     return rc;
   rc = check_must_dir(&p);
@@ -188,9 +184,8 @@ uint32_t wi__path_filestat_set_times(wi_ctx *ctx, const wi_mem *m,
 }
 
 uint32_t wi__path_link(wi_ctx *ctx, const wi_mem *m, uint32_t old_fd,
-                       uint32_t old_flags, uint32_t old_path,
-                       uint32_t old_len, uint32_t new_fd, uint32_t new_path,
-                       uint32_t new_len) {
+                       uint32_t old_flags, uint32_t old_path, uint32_t old_len,
+                       uint32_t new_fd, uint32_t new_path, uint32_t new_len) {
   wi_fd *od, *nd;
   uint32_t rc = dir_fd(ctx, old_fd, WI_R_PATH_LINK_SOURCE, &od);
   if (!rc)
@@ -306,7 +301,7 @@ uint32_t wi__path_symlink(wi_ctx *ctx, const wi_mem *m, uint32_t old_path,
   /* An absolute target could never be followed inside the sandbox, and
    * would point host tools at host files: refused outright. */
   if (target[0] == '/')
-    return WI_ENOTCAPABLE;
+    return WI_EESCAPE;
   wi_path p;
   rc = wi__path_get(ctx, m, d, new_path, new_len, false, &p);
   if (rc)

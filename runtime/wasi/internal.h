@@ -105,6 +105,14 @@ enum {
       WI_ENOTCAPABLE = 76,
 };
 
+/* A path that leaves its base directory (absolute, ".." above the base,
+ * a symlink leading out or an absolute symlink): PERM, which is what the
+ * WASI path-resolution rules (wasi-filesystem's "not-permitted") and the
+ * preview1 test suite ask for. NOTCAPABLE stays the error of a missing
+ * right, so a guest can tell "outside the sandbox" from "not allowed on
+ * this descriptor". */
+#define WI_EESCAPE WI_EPERM
+
 /* Not an errno: a host function's signal that the guest process ends
  * (proc_exit, a terminating proc_raise). The thunk turns it into
  * WR_TRAP_EXIT; ctx->exit_code holds the status. */
@@ -234,8 +242,8 @@ enum {
  * requested rights to these). */
 #define WI_RIGHTS_FILE                                                         \
   (WI_R_FD_DATASYNC | WI_R_FD_READ | WI_R_FD_SEEK | WI_R_FD_FDSTAT_SET_FLAGS | \
-   WI_R_FD_SYNC | WI_R_FD_TELL | WI_R_FD_WRITE | WI_R_FD_ADVISE |             \
-   WI_R_FD_ALLOCATE | WI_R_FD_FILESTAT_GET | WI_R_FD_FILESTAT_SET_SIZE |      \
+   WI_R_FD_SYNC | WI_R_FD_TELL | WI_R_FD_WRITE | WI_R_FD_ADVISE |              \
+   WI_R_FD_ALLOCATE | WI_R_FD_FILESTAT_GET | WI_R_FD_FILESTAT_SET_SIZE |       \
    WI_R_FD_FILESTAT_SET_TIMES | WI_R_POLL_FD_READWRITE)
 #define WI_RIGHTS_DIR                                                          \
   (WI_R_FD_FDSTAT_SET_FLAGS | WI_R_FD_SYNC | WI_R_FD_ADVISE |                  \
@@ -313,8 +321,8 @@ uint32_t wi__put64(const wi_mem *m, uint32_t ptr, uint64_t v);
  * total is capped so that it fits the u32 result. */
 #define WI_IOV_MAX 1024
 struct iovec;
-uint32_t wi__iovs(const wi_mem *m, uint32_t iovs, uint32_t n,
-                  struct iovec *out, int *out_n);
+uint32_t wi__iovs(const wi_mem *m, uint32_t iovs, uint32_t n, struct iovec *out,
+                  int *out_n);
 
 /* ------------------------------------------------------ fds and context */
 
@@ -348,7 +356,7 @@ struct wi_ctx {
   uint32_t n_ports;
   bool exited;
   int32_t exit_code;
-  int openat2; /* 1 available, 0 not, -1 unknown (probe on first use) */
+  int openat2;    /* 1 available, 0 not, -1 unknown (probe on first use) */
   void *bindings; /* link.c: one (ctx, row) env per wasi.def row */
 };
 
@@ -356,8 +364,7 @@ struct wi_ctx {
 wi_fd *wi__fd_get(wi_ctx *ctx, uint32_t fd);
 /* Looks up fd and checks that it holds all of 'rights': BADF or
  * NOTCAPABLE. */
-uint32_t wi__fd_check(wi_ctx *ctx, uint32_t fd, uint64_t rights,
-                      wi_fd **out);
+uint32_t wi__fd_check(wi_ctx *ctx, uint32_t fd, uint64_t rights, wi_fd **out);
 /* Installs host fd 'host' in the lowest free slot (takes ownership: closes
  * it on failure). MFILE beyond WI_FD_MAX, NOMEM. */
 uint32_t wi__fd_install(wi_ctx *ctx, int host, uint8_t kind, uint8_t type,
@@ -386,15 +393,15 @@ typedef struct wi_path {
 /*
  * Reads the path at [ptr, ptr+len) of guest memory and resolves it beneath
  * base's host directory: absolute paths, ".." above the base and symlinks
- * that lead out (absolute, or climbing above the base) are NOTCAPABLE.
+ * that lead out (absolute, or climbing above the base) are WI_EESCAPE.
  * follow: expand a symlink in the final component too. On success p->dir
  * must be closed with wi__path_done.
  */
 uint32_t wi__path_get(wi_ctx *ctx, const wi_mem *m, const wi_fd *base,
                       uint32_t ptr, uint32_t len, bool follow, wi_path *p);
 /* The same for a host string (tests, path_open's fallback). */
-uint32_t wi__path_resolve(wi_ctx *ctx, int base, const char *path,
-                          bool follow, wi_path *p);
+uint32_t wi__path_resolve(wi_ctx *ctx, int base, const char *path, bool follow,
+                          wi_path *p);
 void wi__path_done(wi_path *p);
 /* Copies a guest path to buf (NUL-terminated): FAULT, INVAL (NUL byte
  * inside), NAMETOOLONG (>= bufsize). */
@@ -402,8 +409,8 @@ uint32_t wi__path_copy(const wi_mem *m, uint32_t ptr, uint32_t len, char *buf,
                        size_t bufsize);
 /* Opens 'path' beneath base with open(2) flags, all the way (openat2 with
  * RESOLVE_BENEATH, or the resolver plus O_NOFOLLOW). */
-uint32_t wi__path_open_host(wi_ctx *ctx, int base, const char *path,
-                            int flags, unsigned mode, bool follow, int *out);
+uint32_t wi__path_open_host(wi_ctx *ctx, int base, const char *path, int flags,
+                            unsigned mode, bool follow, int *out);
 
 /* ------------------------------------------------------------- clocks */
 

@@ -24,8 +24,7 @@ static uint32_t host_call(void *env, wr_caller *c, wr_val *vals) {
 }
 
 static const char *kind_name(uint8_t kind) {
-  static const char *const names[] = {"function", "table", "memory",
-                                      "global"};
+  static const char *const names[] = {"function", "table", "memory", "global"};
   return kind < 4 ? names[kind] : "unknown kind";
 }
 
@@ -67,8 +66,8 @@ int wi_link(wi_ctx *ctx, wr_store *s, const wr_meta *meta, wr_extern *imports,
     if (rc)
       return rc;
     wr_func *f;
-    rc = wr_func_new_host(s, &fn->type, host_call,
-                          &bindings[fn - wi__fns], &f, err);
+    rc = wr_func_new_host(s, &fn->type, host_call, &bindings[fn - wi__fns], &f,
+                          err);
     if (rc) {
       wa_err_wrap(err, "linking %s.%s", WI_MODULE, fn->name);
       return rc;

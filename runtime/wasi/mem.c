@@ -21,8 +21,8 @@ uint32_t wi__put64(const wi_mem *m, uint32_t ptr, uint64_t v) {
   return WI_ESUCCESS;
 }
 
-uint32_t wi__iovs(const wi_mem *m, uint32_t iovs, uint32_t n,
-                  struct iovec *out, int *out_n) {
+uint32_t wi__iovs(const wi_mem *m, uint32_t iovs, uint32_t n, struct iovec *out,
+                  int *out_n) {
   /* The whole array is checked, even the entries past WI_IOV_MAX, so a
    * bad array faults the same whatever its length. */
   if (!wi__mem_ok(m, iovs, (uint64_t)n * WI_SIZEOF_IOVEC))

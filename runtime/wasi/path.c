@@ -2,7 +2,7 @@
  * path.c: the sandbox. Every guest path is resolved beneath the host
  * directory of a preopen (or of a directory opened from one): absolute
  * paths, ".." above that directory and symlinks leading out are refused
- * with NOTCAPABLE. Directories are opened with openat2(RESOLVE_BENEATH |
+ * with WI_EESCAPE (PERM). Directories are opened with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_MAGICLINKS) where the kernel has it, else walked one component
  * at a time with O_NOFOLLOW, expanding symlinks ourselves (at most
  * WI_SYMLINK_MAX). The final component is handed to the caller as a name
@@ -108,7 +108,7 @@ static uint32_t walk(int base, const char *path, int *out) {
       continue;
     if (strcmp(comp, "..") == 0) {
       if (depth == 0) {
-        rc = WI_ENOTCAPABLE;
+        rc = WI_EESCAPE;
         goto out;
       }
       close(stack[depth--]);
@@ -143,7 +143,7 @@ static uint32_t walk(int base, const char *path, int *out) {
         goto out;
       }
       if (target[0] == '/') {
-        rc = WI_ENOTCAPABLE;
+        rc = WI_EESCAPE;
         goto out;
       }
       /* rem := target "/" rest; the walk continues from the directory
@@ -187,21 +187,21 @@ static uint32_t open_dir(wi_ctx *ctx, int base, const char *path, int *out) {
       return WI_ESUCCESS;
     }
     if (errno != ENOSYS)
-      return errno == EXDEV ? WI_ENOTCAPABLE : wi__errno(errno);
+      return errno == EXDEV ? WI_EESCAPE : wi__errno(errno);
     ctx->openat2 = 0;
   }
   return walk(base, path, out);
 }
 
-uint32_t wi__path_resolve(wi_ctx *ctx, int base, const char *path,
-                          bool follow, wi_path *p) {
+uint32_t wi__path_resolve(wi_ctx *ctx, int base, const char *path, bool follow,
+                          wi_path *p) {
   p->dir = -1;
   p->must_dir = false;
   p->name[0] = 0;
   if (path[0] == 0)
     return WI_ENOENT;
   if (path[0] == '/')
-    return WI_ENOTCAPABLE;
+    return WI_EESCAPE;
   char work[PATH_MAX];
   if (strlen(path) >= sizeof work)
     return WI_ENAMETOOLONG;
@@ -227,7 +227,7 @@ uint32_t wi__path_resolve(wi_ctx *ctx, int base, const char *path,
       memcpy(dirpart, work, (size_t)(last - work));
       dirpart[last - work] = 0;
       if (dirpart[0] == 0) /* only reachable for "/x", refused above */
-        return WI_ENOTCAPABLE;
+        return WI_EESCAPE;
     } else {
       strcpy(dirpart, ".");
     }
@@ -248,7 +248,7 @@ uint32_t wi__path_resolve(wi_ctx *ctx, int base, const char *path,
         if (++links > WI_SYMLINK_MAX)
           return WI_ELOOP;
         if (target[0] == '/')
-          return WI_ENOTCAPABLE;
+          return WI_EESCAPE;
         rc = join(work, sizeof work, dirpart, strlen(dirpart), target,
                   p->must_dir);
         if (rc)
@@ -298,12 +298,12 @@ uint32_t wi__path_get(wi_ctx *ctx, const wi_mem *m, const wi_fd *base,
   return wi__path_resolve(ctx, base->host, buf, follow, p);
 }
 
-uint32_t wi__path_open_host(wi_ctx *ctx, int base, const char *path,
-                            int flags, unsigned mode, bool follow, int *out) {
+uint32_t wi__path_open_host(wi_ctx *ctx, int base, const char *path, int flags,
+                            unsigned mode, bool follow, int *out) {
   if (path[0] == 0)
     return WI_ENOENT;
   if (path[0] == '/')
-    return WI_ENOTCAPABLE;
+    return WI_EESCAPE;
   flags |= O_CLOEXEC;
   if (have_openat2(ctx)) {
     int fd = sys_openat2(base, path, flags | (follow ? 0 : O_NOFOLLOW), mode);
@@ -312,7 +312,7 @@ uint32_t wi__path_open_host(wi_ctx *ctx, int base, const char *path,
       return WI_ESUCCESS;
     }
     if (errno != ENOSYS)
-      return errno == EXDEV ? WI_ENOTCAPABLE : wi__errno(errno);
+      return errno == EXDEV ? WI_EESCAPE : wi__errno(errno);
     ctx->openat2 = 0;
   }
   wi_path p;

@@ -17,8 +17,8 @@
 typedef struct sub {
   uint64_t userdata;
   uint8_t type;
-  uint16_t error;   /* set: completes at once with this error */
-  int pfd;          /* index into the pollfd array, or -1 */
+  uint16_t error;    /* set: completes at once with this error */
+  int pfd;           /* index into the pollfd array, or -1 */
   uint64_t deadline; /* clock: monotonic ns */
 } sub;
 
@@ -54,8 +54,8 @@ static void parse(wi_ctx *ctx, const uint8_t *p, sub *s, struct pollfd *pfds,
       s->error = WI_EINVAL;
     } else if (flags & WI_SUBCLOCK_ABSTIME) {
       /* Converted once: a realtime jump during the wait is not seen. */
-      s->deadline = timeout > clock_now ? sat_add(now, timeout - clock_now)
-                                        : now;
+      s->deadline =
+          timeout > clock_now ? sat_add(now, timeout - clock_now) : now;
     } else {
       s->deadline = sat_add(now, timeout);
     }
@@ -86,8 +86,8 @@ static uint64_t readable(int h) {
   return ioctl(h, FIONREAD, &n) == 0 && n > 0 ? (uint64_t)n : 0;
 }
 
-static void put_event(uint8_t *e, const sub *s, uint16_t error,
-                      uint64_t nbytes, uint16_t flags) {
+static void put_event(uint8_t *e, const sub *s, uint16_t error, uint64_t nbytes,
+                      uint16_t flags) {
   memset(e, 0, WI_SIZEOF_EVENT);
   wi__st64(e, s->userdata);
   wi__st16(e + 8, error);

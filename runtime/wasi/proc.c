@@ -73,9 +73,9 @@ uint32_t wi__proc_exit(wi_ctx *ctx, const wi_mem *m, uint32_t code) {
 uint32_t wi__proc_raise(wi_ctx *ctx, const wi_mem *m, uint32_t sig) {
   /* Indexed by the witx `signal` enum; 0 = ignored by default. */
   static const int host[] = {
-      0,       SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
-      SIGFPE,  SIGKILL, SIGUSR1, SIGSEGV,   SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
-      0,       0,       0,       0,         0,       0,       0,       SIGXCPU,
+      0,       SIGHUP,    SIGINT,  SIGQUIT, SIGILL,  SIGTRAP, SIGABRT, SIGBUS,
+      SIGFPE,  SIGKILL,   SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
+      0,       0,         0,       0,       0,       0,       0,       SIGXCPU,
       SIGXFSZ, SIGVTALRM, SIGPROF, 0,       SIGPOLL, SIGPWR,  SIGSYS};
   if (sig >= sizeof host / sizeof host[0])
     return WI_EINVAL;

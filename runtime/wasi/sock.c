@@ -40,9 +40,9 @@ uint32_t wi__sock_accept(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
   return WI_ESUCCESS;
 }
 
-uint32_t wi__sock_recv(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                       uint32_t iovs, uint32_t n, uint32_t ri_flags,
-                       uint32_t out_len, uint32_t out_flags) {
+uint32_t wi__sock_recv(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,
+                       uint32_t n, uint32_t ri_flags, uint32_t out_len,
+                       uint32_t out_flags) {
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, WI_R_FD_READ, &f);
   if (rc)
@@ -76,9 +76,8 @@ uint32_t wi__sock_recv(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
   return WI_ESUCCESS;
 }
 
-uint32_t wi__sock_send(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
-                       uint32_t iovs, uint32_t n, uint32_t si_flags,
-                       uint32_t out) {
+uint32_t wi__sock_send(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,
+                       uint32_t n, uint32_t si_flags, uint32_t out) {
   wi_fd *f;
   uint32_t rc = wi__fd_check(ctx, fd, WI_R_FD_WRITE, &f);
   if (rc)

@@ -100,9 +100,9 @@ const wr_meta_type *wi_func_type(const char *field, size_t len);
  * creates the host function in 's' with wr_func_new_host and stores it in
  * imports[i] (kind 0). Entries for other modules, and preview1 fields that
  * preview1 does not define, are left untouched, so the embedder fills them
- * before or after (or reports them as unresolved). 'imports' has meta->n_imports
- * entries. The functions refer to ctx, which must outlive the store's use
- * of them. proc_exit traps with WR_TRAP_EXIT and the exit code.
+ * before or after (or reports them as unresolved). 'imports' has
+ * meta->n_imports entries. The functions refer to ctx, which must outlive the
+ * store's use of them. proc_exit traps with WR_TRAP_EXIT and the exit code.
  * Defined in link.c, the only file that needs the runtime library.
  */
 int wi_link(wi_ctx *ctx, wr_store *s, const wr_meta *meta, wr_extern *imports,

@@ -13,7 +13,7 @@
 # Defaults: both bounds modes, run side by side; the host build is
 # build-cross-host and the aarch64 build build-aarch64, both in the source
 # tree; JSON and artifacts go to TARGET_BUILD/spec. RUNNER_ARGS (e.g.
-# -f memory -v) go to the aarch64 runner. $JOBS (default 2) caps build
+# -f memory -v) go to both runners, so a filter compiles only its files. $JOBS (default 2) caps build
 # parallelism, $QEMU overrides the emulator, $WASMAOT_SPEC_DIR the suite.
 # Ends with "N passed, N failed" over all modes; exit status 0 only if
 # nothing failed.
@@ -113,12 +113,13 @@ target_runner=$target_build/spec_runner
 mkdir -p "$work"
 # wast2json once, before the modes run side by side.
 step "converting the suite (wast2json)"
-"$root/tests/spec/run.sh" /bin/true "$work/json" >/dev/null
+"$root/tests/spec/run.sh" /bin/true "$work/json" >"$work/wast2json.log" 2>&1 ||
+  { cat "$work/wast2json.log" >&2; exit 1; }
 step "compiling every module for $triple ($modes)"
 for b in $modes; do
   rm -rf "$work/aarch64-$b"
   WASMAOT_SPEC_BOUNDS=$b "$host_runner" --compile-only "$work/aarch64-$b" \
-    --target $triple "$work/json" >"$work/compile-$b.log" 2>&1 &
+    --target $triple "$@" "$work/json" >"$work/compile-$b.log" 2>&1 &
 done
 wait
 fail=0

@@ -6,7 +6,9 @@
 #include "exec_compile.h"
 #include "wc.h"
 
-bool spec_compile_available(void) { return true; }
+bool spec_compile_available(void) {
+  return true;
+}
 
 int spec_compile(const uint8_t *wasm, size_t len, const char *what,
                  const char *triple, uint8_t bounds, uint8_t **out,

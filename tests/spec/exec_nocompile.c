@@ -4,7 +4,9 @@
  */
 #include "exec_compile.h"
 
-bool spec_compile_available(void) { return false; }
+bool spec_compile_available(void) {
+  return false;
+}
 
 int spec_compile(const uint8_t *wasm, size_t len, const char *what,
                  const char *triple, uint8_t bounds, uint8_t **out,

@@ -78,9 +78,8 @@ int spec_exec_setup(const spec_exec_opts *o, char *msg, size_t n) {
 
 const char *spec_exec_describe(void) {
   static char buf[4200];
-  const char *b = bounds_mode() == WR_BOUNDS_EXPLICIT
-                      ? "explicit bounds checks"
-                      : "guard-page bounds";
+  const char *b = bounds_mode() == WR_BOUNDS_EXPLICIT ? "explicit bounds checks"
+                                                      : "guard-page bounds";
   if (opts.compile_only)
     snprintf(buf, sizeof buf, "compile only: wc_compile for %s into %s, %s",
              opts.target ? opts.target : "the host", opts.compile_only, b);
@@ -103,8 +102,7 @@ static int artifact_path(const char *dir, const char *module, char *out,
     len -= 5;
   int w = snprintf(out, n, "%s/%.*s.wao", dir, (int)len, base);
   if (w < 0 || (size_t)w >= n)
-    return wa_fail(err, WA_ELIMIT, WA_NOOFF, "artifact path too long: %s",
-                   dir);
+    return wa_fail(err, WA_ELIMIT, WA_NOOFF, "artifact path too long: %s", dir);
   return 0;
 }
 
@@ -115,8 +113,7 @@ static spec_result write_artifact(const spec_cmd *cmd, char *msg, size_t n) {
   char path[4096];
   uint8_t *code = NULL;
   size_t len;
-  int rc = artifact_path(opts.compile_only, cmd->path, path, sizeof path,
-                         &err);
+  int rc = artifact_path(opts.compile_only, cmd->path, path, sizeof path, &err);
   if (!rc)
     rc = spec_compile(cmd->bytes, cmd->len, cmd->path, opts.target,
                       bounds_mode(), &code, &len, &err);

@@ -78,6 +78,10 @@ class Env:
         self.proc = None
         self.log = None
         self.runtime_reason = None
+        # ctr's cgroups are /NAMESPACE/ID on the host: a namespace of our
+        # own keeps a concurrent run elsewhere on the machine (or a real
+        # containerd) from sharing them.
+        self.ns = "wlshim%d" % os.getpid()
 
     # ---------------------------------------------------------- daemon
 
@@ -165,12 +169,12 @@ state = "{d}/state"
         return None
 
     def teardown(self):
-        for ns in ("default", "k8s.io"):
-            r = self.ctr("-n", ns, "task", "ls", "-q")
+        for ns in (self.ns, "k8s.io"):
+            r = self.ctr("task", "ls", "-q", ns=ns)
             for tid in r.stdout.split():
-                self.ctr("-n", ns, "task", "kill", "-s", "SIGKILL", tid)
+                self.ctr("task", "kill", "-s", "SIGKILL", tid, ns=ns)
                 time.sleep(0.2)
-                self.ctr("-n", ns, "task", "delete", "-f", tid)
+                self.ctr("task", "delete", "-f", tid, ns=ns)
         self.stop()
         for pid in self.shim_pids():
             try:
@@ -182,13 +186,17 @@ state = "{d}/state"
             points = [l.split()[4] for l in f if self.dir in l.split()[4]]
         for mp in sorted(points, key=len, reverse=True):
             subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL)
+        # The namespace's parent cgroups (empty once its tasks are gone).
+        for ctrl in [""] + os.listdir("/sys/fs/cgroup"):
+            try:
+                os.rmdir(os.path.join("/sys/fs/cgroup", ctrl, self.ns))
+            except OSError:
+                pass
         if not os.environ.get("WL_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def ctr(self, *args, timeout=120, ns=None, **kw):
-        cmd = ["ctr", "-a", self.sock]
-        if ns:
-            cmd += ["-n", ns]
+        cmd = ["ctr", "-a", self.sock, "-n", ns or self.ns]
         return run(cmd + list(args), timeout=timeout, **kw)
 
     # ---------------------------------------------------------- content
@@ -251,7 +259,10 @@ state = "{d}/state"
         it, else the reason."""
         if not os.path.isfile(WASMAOT):
             return "the wasmaot CLI is not built (%s)" % WASMAOT
-        env = dict(os.environ, WASMAOT_CACHE_DIR=self.cache)
+        # A cache of its own: the tasks' cache must be filled by tasks.
+        probe_cache = os.path.join(self.dir, "probe-cache")
+        os.makedirs(probe_cache, mode=0o700, exist_ok=True)
+        env = dict(os.environ, WASMAOT_CACHE_DIR=probe_cache)
         cmd = [WASMAOT, "run", "--dir", self.modules + "::/",
                "--env", "GREETING=hi", "--",
                os.path.join(self.modules, "hello.wasm")]
@@ -315,20 +326,27 @@ def tearDownModule():
 class Events:
     """`ctr events` in the background; lines parsed as (topic, json)."""
 
-    def __init__(self, ns="default"):
-        self.p = subprocess.Popen(["ctr", "-a", ENV.sock, "-n", ns, "events"],
+    def __init__(self, ns=None):
+        self.p = subprocess.Popen(["ctr", "-a", ENV.sock, "-n",
+                                   ns or ENV.ns, "events"],
                                   stdout=subprocess.PIPE, text=True)
         self.lines = []
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
-        time.sleep(0.3)
+        time.sleep(1.0)  # subscribed before the test acts, even under load
 
     def _read(self):
         for line in self.p.stdout:
             self.lines.append(line)
 
-    def stop(self):
-        time.sleep(0.5)
+    def stop(self, until="/tasks/delete", timeout=20):
+        """Stops once a line of topic `until` arrived (events are forwarded
+        asynchronously: a loaded machine delays them), or after timeout."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and \
+                not any((" %s " % until) in l for l in self.lines):
+            time.sleep(0.1)
+        time.sleep(0.3)  # anything published right after it
         self.p.terminate()
         self.p.wait()
         self.t.join(5)
@@ -355,8 +373,9 @@ class ShimTest(unittest.TestCase):
         return ENV.ctr("run", "--rm", "--runtime", RUNTIME, *opts, IMAGE, cid,
                        *args, timeout=timeout)
 
-    def assert_clean(self, cid, ns="default"):
+    def assert_clean(self, cid, ns=None):
         """No shim, mount, socket, cgroup or zombie left for cid."""
+        ns = ns or ENV.ns
         deadline = time.time() + 10
         while ENV.shim_pid_of(cid) and time.time() < deadline:
             time.sleep(0.1)
@@ -464,6 +483,15 @@ class ShimTest(unittest.TestCase):
         self.assertEqual([e["exit_status"] for e in exits], [159])
         self.assert_clean("sc")
 
+    def test_missing_runner_is_named(self):
+        cfg = os.path.join(ENV.dir, "norunner.json")
+        with open(cfg, "w") as f:
+            json.dump({"runtime": "/nonexistent/wasmaot"}, f)
+        r = self.ctr_run("norunner", opts=("--runtime-config-path", cfg))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("the wasmaot runtime /nonexistent/wasmaot", r.stderr)
+        self.assert_clean("norunner")
+
     def test_bad_shim_config_names_the_key(self):
         cfg = os.path.join(ENV.dir, "bad.json")
         with open(cfg, "w") as f:
@@ -488,6 +516,10 @@ class ShimTest(unittest.TestCase):
         ex = [e for t, e in events if t == "/tasks/exit"][0]
         self.assertEqual((ex["container_id"], ex["id"]), ("hello", "hello"))
         self.assert_clean("hello")
+        # The task compiled into the cache the shim was given, not into
+        # containerd's $HOME or the system cache.
+        cached = [f for _, _, fs in os.walk(ENV.cache) for f in fs]
+        self.assertNotEqual(cached, [], "nothing in %s" % ENV.cache)
 
     def test_args_env_cwd_and_stderr(self):
         self.need_runtime()
@@ -499,9 +531,27 @@ class ShimTest(unittest.TestCase):
                                    "argv[2]=b c"])
         self.assertIn("env=GREETING=hi", out)
         self.assertIn("env=EXTRA=1", out)
+        self.assertIn("env=PWD=/data", out)  # the image's WorkingDir
         self.assertIn("msg.txt=from the image workdir", out)
         self.assertIn("report: 3 args", r.stderr)
         self.assert_clean("report")
+
+    def test_bind_mount_and_cwd_from_the_command_line(self):
+        # A spec mount (ctr --mount) appears at its destination inside the
+        # rootfs, and ctr --cwd reaches the guest as $PWD.
+        self.need_runtime()
+        host = os.path.join(ENV.dir, "hostdir")
+        os.makedirs(host, exist_ok=True)
+        with open(os.path.join(host, "msg.txt"), "w") as f:
+            f.write("from the bind mount\n")
+        r = self.ctr_run("bind", "/bin/report.wasm", opts=(
+            "--mount", "type=bind,src=%s,dst=/host,options=rbind:ro" % host,
+            "--cwd", "/host"))
+        self.assertEqual(r.returncode, 1, r.stderr)
+        out = r.stdout.splitlines()
+        self.assertIn("env=PWD=/host", out)
+        self.assertIn("msg.txt=from the bind mount", out)
+        self.assert_clean("bind")
 
     def test_exit_code_and_trap(self):
         self.need_runtime()
@@ -527,6 +577,10 @@ class ShimTest(unittest.TestCase):
         self.assertIn("memory.usage_in_bytes", r.stdout)
         r = ENV.ctr("task", "exec", "--exec-id", "x", "sl", "/hello.wasm")
         self.assertIn("exec is not supported", r.stderr)
+        r = ENV.ctr("task", "checkpoint", "sl")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("checkpoint is not supported", r.stderr)
+        self.wait_status("sl", "RUNNING")
         r = ENV.ctr("task", "pause", "sl")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.wait_status("sl", "PAUSED")
@@ -569,8 +623,8 @@ class ShimTest(unittest.TestCase):
     def test_fifty_containers_concurrently(self):
         self.need_runtime()
         procs = [subprocess.Popen(
-            ["ctr", "-a", ENV.sock, "run", "--rm", "--runtime", RUNTIME,
-             IMAGE, "c%d" % i], stdout=subprocess.PIPE,
+            ["ctr", "-a", ENV.sock, "-n", ENV.ns, "run", "--rm",
+             "--runtime", RUNTIME, IMAGE, "c%d" % i], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True) for i in range(50)]
         results = [p.communicate(timeout=600) + (p.returncode,)
                    for p in procs]
@@ -608,7 +662,7 @@ class ShimTest(unittest.TestCase):
         deadline = time.time() + 20
         while time.time() < deadline and os.path.exists("/proc/%d" % pid):
             time.sleep(0.1)
-        events = ev.stop()
+        events = ev.stop(until="/tasks/exit")
         self.assertFalse(os.path.exists("/proc/%d" % pid),
                          "the task process is killed")
         exits = [e for t, e in events if t == "/tasks/exit"]
@@ -700,18 +754,18 @@ class ShimTest(unittest.TestCase):
             self.assertEqual(lim.split()[3:5], ["1024", "1024"])
             with open("/proc/%d/cgroup" % runner) as f:
                 cg = f.read()
-            self.assertIn("/default/iso", cg)
-            v1 = "/sys/fs/cgroup/memory/default/iso/memory.limit_in_bytes"
+            self.assertIn("/%s/iso" % ENV.ns, cg)
+            v1 = "/sys/fs/cgroup/memory/%s/iso/memory.limit_in_bytes" % ENV.ns
             if os.path.exists(v1):
                 with open(v1) as f:
                     self.assertEqual(int(f.read()), 96 << 20)
-                with open("/sys/fs/cgroup/cpu/default/iso/"
-                          "cpu.cfs_quota_us") as f:
+                with open("/sys/fs/cgroup/cpu/%s/iso/cpu.cfs_quota_us" %
+                          ENV.ns) as f:
                     self.assertEqual(int(f.read()), 50000)
             else:
-                with open("/sys/fs/cgroup/default/iso/memory.max") as f:
+                with open("/sys/fs/cgroup/%s/iso/memory.max" % ENV.ns) as f:
                     self.assertEqual(int(f.read()), 96 << 20)
-                with open("/sys/fs/cgroup/default/iso/cpu.max") as f:
+                with open("/sys/fs/cgroup/%s/iso/cpu.max" % ENV.ns) as f:
                     self.assertEqual(f.read().split()[0], "50000")
         finally:
             ENV.ctr("task", "kill", "-s", "SIGKILL", "iso")
@@ -744,6 +798,10 @@ class ShimTest(unittest.TestCase):
     # ---------------------------------------------- CRI
 
     def cri(self):
+        import importlib.util
+        if not importlib.util.find_spec("grpc") or \
+                not importlib.util.find_spec("grpc_tools"):
+            self.skipTest("python3-grpcio/python3-grpc-tools are missing")
         sys.path.insert(0, ENV.dir)
         if not os.path.exists(os.path.join(ENV.dir, "api_pb2.py")):
             run([sys.executable, "-m", "grpc_tools.protoc",

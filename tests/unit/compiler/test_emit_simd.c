@@ -140,6 +140,14 @@ OPT_TEST(sign_and_rounding_ops_keep_nan_payloads_and_ties_to_even) {
   open_simd(WR_BOUNDS_GUARD, *opt);
   wr_val r = call1("f32x4.neg", I32X4(0x7fa00001u, 0, 0x80000000u, 1));
   expect("f32x4.neg", r, I32X4(0xffa00001u, 0x80000000u, 0, 0x80000001u));
+  /* x * 1 and x - 0 quiet a signalling NaN like any arithmetic */
+  r = call1("f32x4.mul_one", I32X4(0x7fa00001u, 0xffa00000u, 0x3f800000u, 0));
+  for (int i = 0; i < 2; i++)
+    cr_assert_eq(lane32(r, i) & 0x7fc00000u, 0x7fc00000u,
+                 "lane %d %#x is no quiet NaN", i, lane32(r, i));
+  cr_assert_eq(lane32(r, 2), 0x3f800000u);
+  r = call1("f64x2.sub_zero", I64X2(0x7ff4000000000000ull, 0));
+  cr_assert_eq(lane64(r, 0) & 0x7ff8000000000000ull, 0x7ff8000000000000ull);
   r = call1("f32x4.nearest", F32X4(0.5f, 1.5f, 2.5f, -0.5f));
   expect("f32x4.nearest", r, F32X4(0.0f, 2.0f, 2.0f, -0.0f));
   wct_close(T);

@@ -47,6 +47,9 @@ def hit_does_not_map_llvm():
     check("libLLVM" not in maps, "libLLVM is mapped on a cache hit")
     check("libwasmaot_compiler" not in maps,
           "the compiler is mapped on a cache hit")
+    # Nor are the libraries only pulls and archives need (oci/lazy.c).
+    for lib in ("libcurl", "libarchive"):
+        check(lib not in maps, "%s is mapped on a cache hit" % lib)
     p = run(["run", PROG, "hello"], env)
     check(p.stdout == "hello from wasm\n", "wrong output " + p.stdout)
 

@@ -375,3 +375,45 @@ Test(oci_store, default_root_follows_the_environment) {
   cr_assert_eq(wo_store_default_root(buf, sizeof buf, &err), 0);
   cr_assert_str_eq(buf, "/home/u/.local/share/wasmaot/images");
 }
+
+Test(oci_store, open_rootfs_unpacks_a_rootfs_image_and_not_an_artifact) {
+  wo_platform wasm = {"wasip1", "wasm", ""};
+  wo_desc md = rootfs(mod_a, sizeof mod_a, WO_COMPRESS_GZIP, &wasm, NULL);
+  cr_assert_eq(wo_layout_tag(lay, &md, "fs", &err), 0, "%s", err.msg);
+  artifact(mod_b, sizeof mod_b, "art");
+  wo_image_info info;
+  cr_assert_eq(pull(tagged("fs"), NULL, &info), 0, "%s", err.msg);
+  cr_assert_eq(pull(tagged("art"), NULL, &info), 0, "%s", err.msg);
+
+  char target[700], file[800];
+  snprintf(target, sizeof target, "%s/run-rootfs", work);
+  wa_arena a;
+  wa_arena_init(&a, 0);
+  wo_image_info oi;
+  wo_module mod;
+  cr_assert_eq(
+      wo_store_image_open_rootfs(st, tagged("fs"), &a, target, &oi, &mod, &err),
+      0, "%s", err.msg);
+  cr_assert_eq(oi.kind, WO_IMAGE_ROOTFS);
+  snprintf(file, sizeof file, "%s/app/main.wasm", target);
+  struct stat sb;
+  cr_assert_eq(stat(file, &sb), 0, "the layer was not unpacked to %s", file);
+  cr_assert_eq((size_t)sb.st_size, sizeof mod_a);
+  wo_module_clear(&mod);
+  /* An existing target is refused rather than merged into. */
+  wa_err_init(&err);
+  cr_assert_neq(
+      wo_store_image_open_rootfs(st, tagged("fs"), &a, target, &oi, &mod, &err),
+      0);
+  wo_module_clear(&mod);
+  cr_assert_eq(wo_rmtree(target, &err), 0, "%s", err.msg);
+  /* A Wasm artifact has no rootfs: the target stays absent. */
+  wa_err_init(&err);
+  cr_assert_eq(wo_store_image_open_rootfs(st, tagged("art"), &a, target, &oi,
+                                          &mod, &err),
+               0, "%s", err.msg);
+  cr_assert_eq(oi.kind, WO_IMAGE_ARTIFACT);
+  cr_assert_neq(stat(target, &sb), 0);
+  wo_module_clear(&mod);
+  wa_arena_free(&a);
+}

@@ -36,9 +36,9 @@ static uint8_t *compile_for(const char *arch, size_t *len) {
   wa_err err;
   wa_err_init(&err);
   uint8_t *art = NULL;
-  cr_assert_eq(wc_compile(module, sizeof module, "m.wasm", &cfg, &art, len,
-                          &err),
-               0, "%s", err.msg);
+  cr_assert_eq(
+      wc_compile(module, sizeof module, "m.wasm", &cfg, &art, len, &err), 0,
+      "%s", err.msg);
   return art;
 }
 
@@ -55,8 +55,8 @@ Test(foreign_arch, load_refuses_with_both_arches) {
   uint8_t *art = compile_for(other_arch(), &len);
   uint16_t machine;
   memcpy(&machine, art + 18, 2);
-  cr_assert_eq(machine, strcmp(other_arch(), "aarch64") == 0 ? EM_AARCH64
-                                                             : EM_X86_64);
+  cr_assert_eq(machine,
+               strcmp(other_arch(), "aarch64") == 0 ? EM_AARCH64 : EM_X86_64);
   wa_err err;
   wa_err_init(&err);
   wr_artifact *a = NULL;
@@ -124,8 +124,7 @@ Test(foreign_arch, host_artifact_runs) {
   wa_err err;
   wa_err_init(&err);
   wr_artifact *a;
-  cr_assert_eq(wr_artifact_load(art, len, "m.wao", &a, &err), 0, "%s",
-               err.msg);
+  cr_assert_eq(wr_artifact_load(art, len, "m.wao", &a, &err), 0, "%s", err.msg);
   wr_store *s;
   cr_assert_eq(wr_store_new(&s, &err), 0, "%s", err.msg);
   wr_instance *inst;

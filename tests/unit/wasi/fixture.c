@@ -50,8 +50,12 @@ void fx_setup_mode(bool read_only) {
   cr_assert_not_null(F.m.base);
 }
 
-void fx_setup(void) { fx_setup_mode(false); }
-void fx_setup_ro(void) { fx_setup_mode(true); }
+void fx_setup(void) {
+  fx_setup_mode(false);
+}
+void fx_setup_ro(void) {
+  fx_setup_mode(true);
+}
 
 static int rm(const char *path, const struct stat *st, int flag,
               struct FTW *ftw) {
@@ -102,8 +106,12 @@ uint32_t fx_str(uint32_t at, const char *s) {
   return (uint32_t)n;
 }
 
-uint32_t fx_ld32(uint32_t at) { return wi__ld32(F.m.base + at); }
-uint64_t fx_ld64(uint32_t at) { return wi__ld64(F.m.base + at); }
+uint32_t fx_ld32(uint32_t at) {
+  return wi__ld32(F.m.base + at);
+}
+uint64_t fx_ld64(uint32_t at) {
+  return wi__ld64(F.m.base + at);
+}
 
 void fx_iovs(uint32_t n, const uint32_t *ptr, const uint32_t *len) {
   for (uint32_t i = 0; i < n; i++) {
@@ -125,8 +133,7 @@ uint32_t fx_open_at(uint32_t dir, const char *path, uint32_t oflags,
 
 uint32_t fx_open(const char *path, uint32_t oflags, uint64_t rights,
                  uint32_t *fd) {
-  return fx_open_at(FX_DIR, path, oflags, rights, WI_LOOKUP_SYMLINK_FOLLOW,
-                    fd);
+  return fx_open_at(FX_DIR, path, oflags, rights, WI_LOOKUP_SYMLINK_FOLLOW, fd);
 }
 
 uint32_t fx_fd_write(uint32_t fd, const char *s) {

@@ -61,12 +61,14 @@ uint32_t fx_open(const char *path, uint32_t oflags, uint64_t rights,
 uint32_t fx_fd_write(uint32_t fd, const char *s);
 uint32_t fx_fd_read(uint32_t fd, char *out, uint32_t cap, uint32_t *n);
 
-#define R_RW (WI_R_FD_READ | WI_R_FD_WRITE | WI_R_FD_SEEK | WI_R_FD_TELL |    \
-              WI_R_FD_FILESTAT_GET | WI_R_FD_FILESTAT_SET_SIZE |               \
-              WI_R_FD_FILESTAT_SET_TIMES | WI_R_FD_FDSTAT_SET_FLAGS |          \
-              WI_R_FD_SYNC | WI_R_FD_DATASYNC | WI_R_FD_ADVISE |               \
-              WI_R_FD_ALLOCATE | WI_R_POLL_FD_READWRITE)
-#define R_RD (WI_R_FD_READ | WI_R_FD_SEEK | WI_R_FD_TELL |                    \
-              WI_R_FD_FILESTAT_GET | WI_R_POLL_FD_READWRITE)
+#define R_RW                                                                   \
+  (WI_R_FD_READ | WI_R_FD_WRITE | WI_R_FD_SEEK | WI_R_FD_TELL |                \
+   WI_R_FD_FILESTAT_GET | WI_R_FD_FILESTAT_SET_SIZE |                          \
+   WI_R_FD_FILESTAT_SET_TIMES | WI_R_FD_FDSTAT_SET_FLAGS | WI_R_FD_SYNC |      \
+   WI_R_FD_DATASYNC | WI_R_FD_ADVISE | WI_R_FD_ALLOCATE |                      \
+   WI_R_POLL_FD_READWRITE)
+#define R_RD                                                                   \
+  (WI_R_FD_READ | WI_R_FD_SEEK | WI_R_FD_TELL | WI_R_FD_FILESTAT_GET |         \
+   WI_R_POLL_FD_READWRITE)
 
 #endif

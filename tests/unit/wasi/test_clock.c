@@ -17,8 +17,7 @@ Test(wasi_clock, every_clock_has_a_resolution_and_a_time) {
 
 Test(wasi_clock, realtime_is_the_wall_clock_in_nanoseconds) {
   time_t before = time(NULL);
-  cr_assert_eq(wi__clock_time_get(F.ctx, &F.m, WI_CLOCK_REALTIME, 1, G_OUT),
-               0);
+  cr_assert_eq(wi__clock_time_get(F.ctx, &F.m, WI_CLOCK_REALTIME, 1, G_OUT), 0);
   uint64_t ns = fx_ld64(G_OUT);
   cr_assert_geq(ns / 1000000000u, (uint64_t)before);
   cr_assert_leq(ns / 1000000000u, (uint64_t)before + 2);
@@ -27,8 +26,8 @@ Test(wasi_clock, realtime_is_the_wall_clock_in_nanoseconds) {
 Test(wasi_clock, monotonic_does_not_go_back) {
   uint64_t last = 0;
   for (int i = 0; i < 1000; i++) {
-    cr_assert_eq(
-        wi__clock_time_get(F.ctx, &F.m, WI_CLOCK_MONOTONIC, 0, G_OUT), 0);
+    cr_assert_eq(wi__clock_time_get(F.ctx, &F.m, WI_CLOCK_MONOTONIC, 0, G_OUT),
+                 0);
     cr_assert_geq(fx_ld64(G_OUT), last);
     last = fx_ld64(G_OUT);
   }

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 static char dir[] = "/tmp/wi-ctx-XXXXXX";
-static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }
+static void setup(void) {
+  cr_assert_not_null(mkdtemp(dir));
+}
 static void teardown(void) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -92,8 +94,8 @@ Test(wasi_ctx, bad_preopens_and_addresses_name_the_culprit) {
   cr_assert_eq(mk(&c, &ctx, &e), WA_EINVALID);
   cr_assert(strstr(e.msg, f), "%s", e.msg);
   c.n_preopens = 0;
-  const char *bad[] = {"127.0.0.1", "localhost:80", "1.2.3.4:70000",
-                       "[::1:5", "127.0.0.1:"};
+  const char *bad[] = {"127.0.0.1", "localhost:80", "1.2.3.4:70000", "[::1:5",
+                       "127.0.0.1:"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     c.n_tcplisten = 1;
     c.tcplisten = &bad[i];

@@ -8,13 +8,11 @@ TestSuite(wasi_dir, .init = fx_setup, .fini = fx_teardown);
 
 /* Reads the whole directory with buffers of 'bufsize', resuming at the
  * d_next of the last whole entry, as wasi-libc does. Counts names. */
-static int list_all(uint32_t fd, uint32_t bufsize, char names[][64],
-                    int max) {
+static int list_all(uint32_t fd, uint32_t bufsize, char names[][64], int max) {
   uint64_t cookie = 0;
   int n = 0;
   for (int rounds = 0; rounds < 10000; rounds++) {
-    cr_assert_eq(wi__fd_readdir(F.ctx, &F.m, fd, G_BUF, bufsize, cookie,
-                                G_OUT),
+    cr_assert_eq(wi__fd_readdir(F.ctx, &F.m, fd, G_BUF, bufsize, cookie, G_OUT),
                  0);
     uint32_t used = fx_ld32(G_OUT);
     uint32_t at = 0;
@@ -64,7 +62,7 @@ Test(wasi_dir, dirent_layout_matches_the_host) {
       cr_assert_eq(lstat(fx_path(name), &st), 0);
       cr_assert_eq(wi__ld64(e + 8), (uint64_t)st.st_ino);
       cr_assert_eq(e[20], name[0] == 'f' ? WI_FILETYPE_REGULAR_FILE
-                                          : WI_FILETYPE_DIRECTORY);
+                                         : WI_FILETYPE_DIRECTORY);
       seen++;
     }
     at += 24 + namlen;
@@ -147,17 +145,15 @@ Test(wasi_dir, readdir_needs_a_directory_and_the_right) {
                WI_ENOTCAPABLE);
   cr_assert_eq(wi__fd_readdir(F.ctx, &F.m, FX_DIR, FX_MEM - 10, 100, 0, G_OUT),
                WI_EFAULT);
-  cr_assert_eq(wi__fd_readdir(F.ctx, &F.m, 42, G_BUF, 100, 0, G_OUT),
-               WI_EBADF);
+  cr_assert_eq(wi__fd_readdir(F.ctx, &F.m, 42, G_BUF, 100, 0, G_OUT), WI_EBADF);
 }
 
 Test(wasi_dir, readdir_of_a_subdirectory_opened_by_path) {
   cr_assert_eq(mkdir(fx_path("d"), 0755), 0);
   fx_write_file("d/inner", "");
   uint32_t fd;
-  cr_assert_eq(fx_open("d", WI_O_DIRECTORY,
-                       WI_R_FD_READDIR | WI_R_PATH_OPEN, &fd),
-               0);
+  cr_assert_eq(
+      fx_open("d", WI_O_DIRECTORY, WI_R_FD_READDIR | WI_R_PATH_OPEN, &fd), 0);
   static char names[8][64];
   int n = list_all(fd, 4096, names, 8);
   cr_assert_eq(n, 3);

@@ -120,8 +120,7 @@ Test(wasi_fd, bad_iovecs_fault_before_any_io) {
   /* The result pointer is checked first too. */
   uint32_t ok[] = {G_BUF}, okl[] = {1};
   fx_iovs(1, ok, okl);
-  cr_assert_eq(wi__fd_write(F.ctx, &F.m, fd, G_IOV, 1, FX_MEM - 3),
-               WI_EFAULT);
+  cr_assert_eq(wi__fd_write(F.ctx, &F.m, fd, G_IOV, 1, FX_MEM - 3), WI_EFAULT);
   cr_assert_eq(stat(fx_path("f"), &st), 0);
   cr_assert_eq(st.st_size, 0);
 }
@@ -132,15 +131,14 @@ Test(wasi_fd, seek_tell_and_whence) {
   cr_assert_eq(fx_ld64(G_OUT), 10);
   cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, 3, WI_WHENCE_SET, G_OUT), 0);
   cr_assert_eq(fx_ld64(G_OUT), 3);
-  cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, (uint64_t)-2, WI_WHENCE_END,
-                           G_OUT),
+  cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, (uint64_t)-2, WI_WHENCE_END, G_OUT),
                0);
   cr_assert_eq(fx_ld64(G_OUT), 8);
   cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, 1, WI_WHENCE_CUR, G_OUT), 0);
   cr_assert_eq(fx_ld64(G_OUT), 9);
-  cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, (uint64_t)-100, WI_WHENCE_SET,
-                           G_OUT),
-               WI_EINVAL);
+  cr_assert_eq(
+      wi__fd_seek(F.ctx, &F.m, fd, (uint64_t)-100, WI_WHENCE_SET, G_OUT),
+      WI_EINVAL);
   cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, 0, 3, G_OUT), WI_EINVAL);
   cr_assert_eq(wi__fd_seek(F.ctx, &F.m, fd, 0, 0, FX_MEM - 4), WI_EFAULT);
 }
@@ -205,9 +203,9 @@ Test(wasi_fd, sync_flags_from_path_open_are_reported) {
   cr_assert_eq(wi__ld16(F.m.base + G_OUT + 2),
                WI_FDFLAG_RSYNC | WI_FDFLAG_SYNC);
   /* Keeping the sync flags while adding append is fine. */
-  cr_assert_eq(wi__fd_fdstat_set_flags(
-                   F.ctx, &F.m, fd,
-                   WI_FDFLAG_RSYNC | WI_FDFLAG_SYNC | WI_FDFLAG_APPEND),
+  cr_assert_eq(wi__fd_fdstat_set_flags(F.ctx, &F.m, fd,
+                                       WI_FDFLAG_RSYNC | WI_FDFLAG_SYNC |
+                                           WI_FDFLAG_APPEND),
                0);
 }
 
@@ -215,8 +213,7 @@ Test(wasi_fd, set_size_and_times) {
   uint32_t fd = new_file("f", "abcdef");
   cr_assert_eq(wi__fd_filestat_set_size(F.ctx, &F.m, fd, 2), 0);
   cr_assert_str_eq(fx_read_file(fx_path("f")), "ab");
-  cr_assert_eq(wi__fd_filestat_set_size(F.ctx, &F.m, fd, 1ull << 63),
-               WI_EFBIG);
+  cr_assert_eq(wi__fd_filestat_set_size(F.ctx, &F.m, fd, 1ull << 63), WI_EFBIG);
   uint64_t at = 1000000000ull * 1000 + 5, mt = 1000000000ull * 2000 + 7;
   cr_assert_eq(wi__fd_filestat_set_times(F.ctx, &F.m, fd, at, mt,
                                          WI_FST_ATIM | WI_FST_MTIM),
@@ -228,9 +225,8 @@ Test(wasi_fd, set_size_and_times) {
   cr_assert_eq(st.st_mtim.tv_sec, 2000);
   cr_assert_eq(st.st_mtim.tv_nsec, 7);
   /* Only mtime to now; atime stays. */
-  cr_assert_eq(wi__fd_filestat_set_times(F.ctx, &F.m, fd, 0, 0,
-                                         WI_FST_MTIM_NOW),
-               0);
+  cr_assert_eq(
+      wi__fd_filestat_set_times(F.ctx, &F.m, fd, 0, 0, WI_FST_MTIM_NOW), 0);
   cr_assert_eq(stat(fx_path("f"), &st), 0);
   cr_assert_eq(st.st_atim.tv_sec, 1000);
   cr_assert_gt(st.st_mtim.tv_sec, 2000);

@@ -15,8 +15,7 @@ static uint32_t call1(uint32_t (*fn)(wi_ctx *, const wi_mem *, uint32_t,
 
 static uint32_t rename2(const char *a, const char *b) {
   uint32_t la = fx_str(G_PATH, a), lb = fx_str(G_PATH2, b);
-  return wi__path_rename(F.ctx, &F.m, FX_DIR, G_PATH, la, FX_DIR, G_PATH2,
-                         lb);
+  return wi__path_rename(F.ctx, &F.m, FX_DIR, G_PATH, la, FX_DIR, G_PATH2, lb);
 }
 
 Test(wasi_fs, open_flags_create_exclusive_truncate_directory) {
@@ -38,11 +37,11 @@ Test(wasi_fs, open_flags_create_exclusive_truncate_directory) {
 
 Test(wasi_fs, open_checks_flags_rights_and_result_pointer) {
   uint32_t len = fx_str(G_PATH, "f");
-  cr_assert_eq(wi__path_open(F.ctx, &F.m, FX_DIR, 2, G_PATH, len, 0, R_RD, 0,
+  cr_assert_eq(
+      wi__path_open(F.ctx, &F.m, FX_DIR, 2, G_PATH, len, 0, R_RD, 0, 0, G_OUT),
+      WI_EINVAL);
+  cr_assert_eq(wi__path_open(F.ctx, &F.m, FX_DIR, 0, G_PATH, len, 0x10, R_RD, 0,
                              0, G_OUT),
-               WI_EINVAL);
-  cr_assert_eq(wi__path_open(F.ctx, &F.m, FX_DIR, 0, G_PATH, len, 0x10, R_RD,
-                             0, 0, G_OUT),
                WI_EINVAL);
   cr_assert_eq(wi__path_open(F.ctx, &F.m, FX_DIR, 0, G_PATH, len, 0, R_RD, 0,
                              0x20, G_OUT),
@@ -54,15 +53,15 @@ Test(wasi_fs, open_checks_flags_rights_and_result_pointer) {
   /* Opening relative to a file is NOTDIR (or NOTCAPABLE: no path rights). */
   uint32_t fd;
   cr_assert_eq(fx_open("f", WI_O_CREAT, R_RW, &fd), 0);
-  cr_assert_eq(wi__path_open(F.ctx, &F.m, fd, 0, G_PATH, len, 0, R_RD, 0, 0,
-                             G_OUT),
-               WI_ENOTCAPABLE);
-  cr_assert_eq(wi__path_open(F.ctx, &F.m, 1, 0, G_PATH, len, 0, R_RD, 0, 0,
-                             G_OUT),
-               WI_ENOTCAPABLE);
-  cr_assert_eq(wi__path_open(F.ctx, &F.m, 99, 0, G_PATH, len, 0, R_RD, 0, 0,
-                             G_OUT),
-               WI_EBADF);
+  cr_assert_eq(
+      wi__path_open(F.ctx, &F.m, fd, 0, G_PATH, len, 0, R_RD, 0, 0, G_OUT),
+      WI_ENOTCAPABLE);
+  cr_assert_eq(
+      wi__path_open(F.ctx, &F.m, 1, 0, G_PATH, len, 0, R_RD, 0, 0, G_OUT),
+      WI_ENOTCAPABLE);
+  cr_assert_eq(
+      wi__path_open(F.ctx, &F.m, 99, 0, G_PATH, len, 0, R_RD, 0, 0, G_OUT),
+      WI_EBADF);
 }
 
 Test(wasi_fs, opened_file_rights_are_narrowed_to_its_type) {
@@ -122,46 +121,41 @@ Test(wasi_fs, rename_files_and_directories) {
 Test(wasi_fs, symlink_and_readlink_with_a_short_buffer) {
   uint32_t t = fx_str(G_PATH2, "target/name");
   uint32_t len = fx_str(G_PATH, "l");
-  cr_assert_eq(
-      wi__path_symlink(F.ctx, &F.m, G_PATH2, t, FX_DIR, G_PATH, len), 0);
-  cr_assert_eq(
-      wi__path_symlink(F.ctx, &F.m, G_PATH2, t, FX_DIR, G_PATH, len),
-      WI_EEXIST);
-  memset(F.m.base + G_BUF, 'z', 32);
-  cr_assert_eq(wi__path_readlink(F.ctx, &F.m, FX_DIR, G_PATH, len, G_BUF, 32,
-                                 G_OUT),
+  cr_assert_eq(wi__path_symlink(F.ctx, &F.m, G_PATH2, t, FX_DIR, G_PATH, len),
                0);
+  cr_assert_eq(wi__path_symlink(F.ctx, &F.m, G_PATH2, t, FX_DIR, G_PATH, len),
+               WI_EEXIST);
+  memset(F.m.base + G_BUF, 'z', 32);
+  cr_assert_eq(
+      wi__path_readlink(F.ctx, &F.m, FX_DIR, G_PATH, len, G_BUF, 32, G_OUT), 0);
   cr_assert_eq(fx_ld32(G_OUT), 11);
   cr_assert_eq(memcmp(F.m.base + G_BUF, "target/namez", 12), 0);
-  cr_assert_eq(wi__path_readlink(F.ctx, &F.m, FX_DIR, G_PATH, len, G_BUF, 4,
-                                 G_OUT),
-               0);
+  cr_assert_eq(
+      wi__path_readlink(F.ctx, &F.m, FX_DIR, G_PATH, len, G_BUF, 4, G_OUT), 0);
   cr_assert_eq(fx_ld32(G_OUT), 4, "truncated like readlink(2)");
   fx_write_file("f", "");
   len = fx_str(G_PATH, "f");
-  cr_assert_eq(wi__path_readlink(F.ctx, &F.m, FX_DIR, G_PATH, len, G_BUF, 32,
-                                 G_OUT),
-               WI_EINVAL);
+  cr_assert_eq(
+      wi__path_readlink(F.ctx, &F.m, FX_DIR, G_PATH, len, G_BUF, 32, G_OUT),
+      WI_EINVAL);
   t = fx_str(G_PATH2, "");
   len = fx_str(G_PATH, "empty");
-  cr_assert_eq(
-      wi__path_symlink(F.ctx, &F.m, G_PATH2, t, FX_DIR, G_PATH, len),
-      WI_ENOENT);
+  cr_assert_eq(wi__path_symlink(F.ctx, &F.m, G_PATH2, t, FX_DIR, G_PATH, len),
+               WI_ENOENT);
 }
 
 Test(wasi_fs, hard_links_share_the_inode) {
   fx_write_file("a", "data");
   uint32_t la = fx_str(G_PATH, "a"), lb = fx_str(G_PATH2, "b");
-  cr_assert_eq(wi__path_link(F.ctx, &F.m, FX_DIR, 0, G_PATH, la, FX_DIR,
-                             G_PATH2, lb),
-               0);
-  cr_assert_eq(wi__path_filestat_get(F.ctx, &F.m, FX_DIR, 0, G_PATH2, lb,
-                                     G_OUT),
-               0);
+  cr_assert_eq(
+      wi__path_link(F.ctx, &F.m, FX_DIR, 0, G_PATH, la, FX_DIR, G_PATH2, lb),
+      0);
+  cr_assert_eq(
+      wi__path_filestat_get(F.ctx, &F.m, FX_DIR, 0, G_PATH2, lb, G_OUT), 0);
   cr_assert_eq(fx_ld64(G_OUT + 24), 2, "nlink");
-  cr_assert_eq(wi__path_link(F.ctx, &F.m, FX_DIR, 0, G_PATH, la, FX_DIR,
-                             G_PATH2, lb),
-               WI_EEXIST);
+  cr_assert_eq(
+      wi__path_link(F.ctx, &F.m, FX_DIR, 0, G_PATH, la, FX_DIR, G_PATH2, lb),
+      WI_EEXIST);
   /* With SYMLINK_FOLLOW the link's target is linked. */
   cr_assert_eq(symlink("a", fx_path("s")), 0);
   la = fx_str(G_PATH, "s");
@@ -179,9 +173,8 @@ Test(wasi_fs, filestat_follows_or_not_and_sets_times) {
   fx_write_file("f", "12345");
   cr_assert_eq(symlink("f", fx_path("l")), 0);
   uint32_t len = fx_str(G_PATH, "l");
-  cr_assert_eq(wi__path_filestat_get(F.ctx, &F.m, FX_DIR, 0, G_PATH, len,
-                                     G_OUT),
-               0);
+  cr_assert_eq(
+      wi__path_filestat_get(F.ctx, &F.m, FX_DIR, 0, G_PATH, len, G_OUT), 0);
   cr_assert_eq(F.m.base[G_OUT + 16], WI_FILETYPE_SYMBOLIC_LINK);
   cr_assert_eq(fx_ld64(G_OUT + 32), 1, "a link's size is its length");
   cr_assert_eq(wi__path_filestat_get(F.ctx, &F.m, FX_DIR,
@@ -190,9 +183,9 @@ Test(wasi_fs, filestat_follows_or_not_and_sets_times) {
                0);
   cr_assert_eq(F.m.base[G_OUT + 16], WI_FILETYPE_REGULAR_FILE);
   cr_assert_eq(fx_ld64(G_OUT + 32), 5);
-  cr_assert_eq(wi__path_filestat_get(F.ctx, &F.m, FX_DIR, 2, G_PATH, len,
-                                     G_OUT),
-               WI_EINVAL);
+  cr_assert_eq(
+      wi__path_filestat_get(F.ctx, &F.m, FX_DIR, 2, G_PATH, len, G_OUT),
+      WI_EINVAL);
   /* Times on the target through the link, then on the link itself. */
   cr_assert_eq(wi__path_filestat_set_times(
                    F.ctx, &F.m, FX_DIR, WI_LOOKUP_SYMLINK_FOLLOW, G_PATH, len,
@@ -201,8 +194,8 @@ Test(wasi_fs, filestat_follows_or_not_and_sets_times) {
   struct stat st;
   cr_assert_eq(stat(fx_path("f"), &st), 0);
   cr_assert_eq(st.st_mtim.tv_sec, 6);
-  cr_assert_eq(wi__path_filestat_set_times(F.ctx, &F.m, FX_DIR, 0, G_PATH,
-                                           len, 0, 7000000000ull, WI_FST_MTIM),
+  cr_assert_eq(wi__path_filestat_set_times(F.ctx, &F.m, FX_DIR, 0, G_PATH, len,
+                                           0, 7000000000ull, WI_FST_MTIM),
                0);
   cr_assert_eq(lstat(fx_path("l"), &st), 0);
   cr_assert_eq(st.st_mtim.tv_sec, 7);
@@ -213,13 +206,12 @@ Test(wasi_fs, filestat_follows_or_not_and_sets_times) {
 Test(wasi_fs, paths_relative_to_an_opened_subdirectory) {
   cr_assert_eq(mkdir(fx_path("d"), 0755), 0);
   uint32_t dfd;
-  cr_assert_eq(fx_open("d", WI_O_DIRECTORY, (uint64_t)WI_RIGHTS_DIR, &dfd),
-               0);
+  cr_assert_eq(fx_open("d", WI_O_DIRECTORY, (uint64_t)WI_RIGHTS_DIR, &dfd), 0);
   uint32_t fd;
   cr_assert_eq(fx_open_at(dfd, "inner", WI_O_CREAT, R_RW, 0, &fd), 0);
   cr_assert_eq(fx_fd_write(fd, "in"), 0);
   cr_assert_str_eq(fx_read_file(fx_path("d/inner")), "in");
   /* The subdirectory is its own root: ".." out of it is refused. */
   fx_write_file("top", "");
-  cr_assert_eq(fx_open_at(dfd, "../top", 0, R_RD, 0, &fd), WI_ENOTCAPABLE);
+  cr_assert_eq(fx_open_at(dfd, "../top", 0, R_RD, 0, &fd), WI_EPERM);
 }

@@ -158,10 +158,10 @@ Test(wasi_poll, bad_fds_and_clocks_complete_at_once_with_their_error) {
   /* A directory has the poll right; a file whose right was dropped not. */
   uint32_t fd;
   cr_assert_eq(fx_open("f", WI_O_CREAT, R_RW, &fd), 0);
-  cr_assert_eq(wi__fd_fdstat_set_rights(
-                   F.ctx, &F.m, fd, R_RW & ~(uint64_t)WI_R_POLL_FD_READWRITE,
-                   0),
-               0);
+  cr_assert_eq(
+      wi__fd_fdstat_set_rights(F.ctx, &F.m, fd,
+                               R_RW & ~(uint64_t)WI_R_POLL_FD_READWRITE, 0),
+      0);
   fd_sub(0, 1, WI_EVENT_FD_READ, fd);
   cr_assert_eq(poll_n(1), 1);
   cr_assert_eq(wi__ld16(ev_at(0) + 8), WI_ENOTCAPABLE);

@@ -35,8 +35,7 @@ Test(wasi_proc, out_of_bounds_pointers_fault_without_writing) {
   memset(F.m.base + G_OUT, 0xaa, 16);
   cr_assert_eq(wi__args_get(F.ctx, &F.m, G_OUT, FX_MEM - 10), WI_EFAULT);
   cr_assert_eq(fx_ld32(G_OUT), 0xaaaaaaaa);
-  cr_assert_eq(wi__environ_get(F.ctx, &F.m, UINT32_MAX - 3, G_BUF),
-               WI_EFAULT);
+  cr_assert_eq(wi__environ_get(F.ctx, &F.m, UINT32_MAX - 3, G_BUF), WI_EFAULT);
 }
 
 Test(wasi_proc, random_get_fills_and_checks_bounds) {

@@ -26,7 +26,9 @@ static void setup(void) {
   m.base = mem;
   m.size = sizeof mem;
 }
-static void teardown(void) { wi_ctx_free(ctx); }
+static void teardown(void) {
+  wi_ctx_free(ctx);
+}
 
 TestSuite(wasi_sock, .init = setup, .fini = teardown, .timeout = 30);
 

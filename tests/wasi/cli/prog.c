@@ -11,14 +11,22 @@
 
 static const char *ename(int e) {
   switch (e) {
-  case 0: return "OK";
-  case ENOENT: return "ENOENT";
-  case EBADF: return "EBADF";
-  case EACCES: return "EACCES";
-  case EPERM: return "EPERM";
-  case EROFS: return "EROFS";
-  case ENOTCAPABLE: return "ENOTCAPABLE";
-  default: return "other";
+  case 0:
+    return "OK";
+  case ENOENT:
+    return "ENOENT";
+  case EBADF:
+    return "EBADF";
+  case EACCES:
+    return "EACCES";
+  case EPERM:
+    return "EPERM";
+  case EROFS:
+    return "EROFS";
+  case ENOTCAPABLE:
+    return "ENOTCAPABLE";
+  default:
+    return "other";
   }
 }
 

@@ -1,5 +1,6 @@
 // One concern: the four clocks (clock_time_get, clock_res_get). Values
 // differ per run; the program prints properties only.
+// wasi-test: node-differs=uvwasi: thread CPU clock resolution is ~0.15 s
 #include "common.h"
 
 #include <time.h>
@@ -16,7 +17,8 @@ int main(void) {
     struct timespec r, t;
     int a = clock_getres(ids[i], &r), b = clock_gettime(ids[i], &t);
     printf("%s: getres %s res<=1ms %d gettime %s\n", names[i],
-           a == 0 ? "OK" : errname(errno), a == 0 && ns(r) > 0 && ns(r) <= 1000000,
+           a == 0 ? "OK" : errname(errno),
+           a == 0 && ns(r) > 0 && ns(r) <= 1000000,
            b == 0 ? "OK" : errname(errno));
   }
   struct timespec t;

@@ -16,6 +16,8 @@
 #define ENOTCAPABLE 10076
 #endif
 
+/* One errno per macro call: the names read better as a table. */
+// clang-format off
 static inline const char *errname(int e) {
   switch (e) {
   case 0: return "OK";
@@ -33,19 +35,20 @@ static inline const char *errname(int e) {
   }
   }
 }
+// clang-format on
 
 /* Prints "what: NAME" for the errno of the last failed call, or OK. */
 #define SHOW(what, expr)                                                       \
   do {                                                                         \
     errno = 0;                                                                 \
     long r_ = (long)(expr);                                                    \
-    printf("%s: %s\n", what, r_ < 0 ? errname(errno) : "OK");                 \
+    printf("%s: %s\n", what, r_ < 0 ? errname(errno) : "OK");                  \
   } while (0)
 
 #define CHECK(cond)                                                            \
   do {                                                                         \
     if (!(cond)) {                                                             \
-      printf("FAILED %s:%d: %s (errno %s)\n", __FILE__, __LINE__, #cond,      \
+      printf("FAILED %s:%d: %s (errno %s)\n", __FILE__, __LINE__, #cond,       \
              errname(errno));                                                  \
       exit(1);                                                                 \
     }                                                                          \

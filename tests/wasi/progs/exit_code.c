@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void bye(void) { printf("atexit ran\n"); }
+static void bye(void) {
+  printf("atexit ran\n");
+}
 
 int main(int argc, char **argv) {
   atexit(bye);

@@ -10,8 +10,8 @@
 int main(void) {
   int fd = open("f", O_RDWR | O_CREAT | O_TRUNC, 0644);
   CHECK(fd >= 0);
-  int advs[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
-                POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  int advs[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
+                POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
   for (int i = 0; i < 6; i++)
     printf("fadvise %d: %s\n", i, errname(posix_fadvise(fd, 0, 100, advs[i])));
   printf("fadvise bad advice: %s\n", errname(posix_fadvise(fd, 0, 100, 99)));

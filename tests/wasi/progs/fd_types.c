@@ -11,8 +11,10 @@ static const char *kind(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0)
     return errname(errno);
-  return S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "dir"
-         : S_ISCHR(st.st_mode) ? "chardev" : "other";
+  return S_ISREG(st.st_mode)   ? "file"
+         : S_ISDIR(st.st_mode) ? "dir"
+         : S_ISCHR(st.st_mode) ? "chardev"
+                               : "other";
 }
 
 int main(void) {

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 static const char *kind(mode_t m) {
-  return S_ISREG(m) ? "file" : S_ISDIR(m) ? "dir" : S_ISLNK(m) ? "symlink"
-                                                                  : "other";
+  return S_ISREG(m)   ? "file"
+         : S_ISDIR(m) ? "dir"
+         : S_ISLNK(m) ? "symlink"
+                      : "other";
 }
 
 static void show(const char *p, int follow) {

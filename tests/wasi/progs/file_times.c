@@ -1,10 +1,14 @@
 // One concern: setting timestamps (fd_filestat_set_times through futimens,
 // path_filestat_set_times through utimensat, with NOW/OMIT and nofollow).
+// wasi-test: node-differs=uvwasi sets times in whole seconds (ns lost)
 #include "common.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __wasi__
+#include <wasi/api.h>
+#endif
 
 static void show(const char *p, int follow) {
   struct stat st;
@@ -36,12 +40,15 @@ int main(void) {
   show("f", 1);
   struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 #ifdef __wasi__
-  /* Debian 12's wasi-libc (git 20220510) refuses UTIME_NOW and UTIME_OMIT
-   * in times[1] with EINVAL before any WASI call. NULL means "both now"
-   * (POSIX) and reaches the engine as the same path_filestat_set_times
-   * (ATIM_NOW | MTIM_NOW), so the engine is tested all the same. */
+  /* Debian 12's wasi-libc (git 20220510) cannot say "now": utimensat and
+   * futimens refuse UTIME_NOW/UTIME_OMIT in times[1] with EINVAL, and
+   * with times == NULL they read the times from guest address 0, all
+   * before any WASI call. So the call the fixed libc makes is made
+   * directly: fd 3 is the sandbox (the harness preopens it first). */
   (void)now;
-  CHECK(utimensat(AT_FDCWD, "f", NULL, 0) == 0);
+  CHECK(__wasi_path_filestat_set_times(
+            3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "f", 0, 0,
+            __WASI_FSTFLAGS_ATIM_NOW | __WASI_FSTFLAGS_MTIM_NOW) == 0);
 #else
   CHECK(utimensat(AT_FDCWD, "f", now, 0) == 0);
 #endif

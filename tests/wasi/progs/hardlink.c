@@ -38,7 +38,8 @@ int main(void) {
   struct stat st;
   CHECK(lstat("viasym", &st) == 0);
   printf("viasym is a regular file: %d\n", S_ISREG(st.st_mode));
-  SHOW("linkat the symlink itself", linkat(AT_FDCWD, "sym", AT_FDCWD, "sym2", 0));
+  SHOW("linkat the symlink itself",
+       linkat(AT_FDCWD, "sym", AT_FDCWD, "sym2", 0));
   CHECK(lstat("sym2", &st) == 0);
   printf("sym2 is a symlink: %d\n", S_ISLNK(st.st_mode));
   return 0;

@@ -4,8 +4,10 @@
 // decompresses each file back from disk and checks it byte for byte;
 // "lzh c IN OUT" and "lzh d IN OUT" do one file. The workload is real
 // text and binaries copied from the host by the setup line.
+// clang-format off
 // wasi-test: args=t input packed
 // wasi-test: setup=mkdir input && cp /usr/share/common-licenses/GPL-3 /usr/share/common-licenses/Apache-2.0 input/ && cat /usr/include/*.h > input/headers.txt && cp /bin/bash input/bash.bin && head -c 300000 /dev/zero > input/zeros.bin && : > input/empty
+// clang-format on
 #include "common.h"
 
 #include <dirent.h>
@@ -119,19 +121,18 @@ static uint32_t br_get(br *r, int n) {
 #define NDIST 30
 #define MAXBITS 15
 
-static const uint16_t len_base[29] = {3,  4,  5,  6,   7,   8,   9,   10,
-                                      11, 13, 15, 17,  19,  23,  27,  31,
-                                      35, 43, 51, 59,  67,  83,  99,  115,
-                                      131, 163, 195, 227, 258};
+static const uint16_t len_base[29] = {
+    3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+    31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
 static const uint8_t len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
                                       1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
                                       4, 4, 4, 4, 5, 5, 5, 5, 0};
 static const uint16_t dist_base[30] = {
-    1,    2,    3,    4,    5,    7,     9,     13,    17,  25,
-    33,   49,   65,   97,   129,  193,   257,   385,   513, 769,
+    1,    2,    3,    4,    5,    7,    9,    13,    17,    25,
+    33,   49,   65,   97,   129,  193,  257,  385,   513,   769,
     1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const uint8_t dist_extra[30] = {0, 0, 0, 0, 1, 1, 2,  2,  3,  3,
-                                       4, 4, 5, 5, 6, 6, 7,  7,  8,  8,
+static const uint8_t dist_extra[30] = {0, 0, 0,  0,  1,  1,  2,  2,  3,  3,
+                                       4, 4, 5,  5,  6,  6,  7,  7,  8,  8,
                                        9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
 static int len_code(int len) {
@@ -337,8 +338,9 @@ static uint8_t *compress(const uint8_t *in, size_t n, size_t *out_len) {
   while (i < n) {
     int best = 0, bdist = 0;
     if (i + 3 <= n) {
-      uint32_t h = ((uint32_t)in[i] << 10 ^ (uint32_t)in[i + 1] << 5 ^
-                    in[i + 2]) & ((1u << HBITS) - 1);
+      uint32_t h =
+          ((uint32_t)in[i] << 10 ^ (uint32_t)in[i + 1] << 5 ^ in[i + 2]) &
+          ((1u << HBITS) - 1);
       int32_t cand = head[h];
       int chain = MAXCHAIN;
       size_t maxlen = n - i < 258 ? n - i : 258;
@@ -361,8 +363,9 @@ static uint8_t *compress(const uint8_t *in, size_t n, size_t *out_len) {
       t[nt++] = (token){(uint16_t)best, (uint16_t)bdist, 0};
       /* Insert the skipped positions so later matches can find them. */
       for (size_t k = i + 1; k < i + (size_t)best && k + 3 <= n; k++) {
-        uint32_t h = ((uint32_t)in[k] << 10 ^ (uint32_t)in[k + 1] << 5 ^
-                      in[k + 2]) & ((1u << HBITS) - 1);
+        uint32_t h =
+            ((uint32_t)in[k] << 10 ^ (uint32_t)in[k + 1] << 5 ^ in[k + 2]) &
+            ((1u << HBITS) - 1);
         prev[k % WSIZE] = head[h];
         head[h] = (int32_t)k;
       }

@@ -27,8 +27,10 @@ int main(void) {
     total++;
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
       continue;
-    const char *t = e->d_type == DT_DIR ? "dir" : e->d_type == DT_REG ? "file"
-                    : e->d_type == DT_LNK ? "symlink" : "other";
+    const char *t = e->d_type == DT_DIR   ? "dir"
+                    : e->d_type == DT_REG ? "file"
+                    : e->d_type == DT_LNK ? "symlink"
+                                          : "other";
     snprintf(names[n++], sizeof names[0], "%s (%s)", e->d_name, t);
   }
   closedir(d);

@@ -33,7 +33,8 @@ int main(void) {
   errno = 0;
   printf("%s\n", lseek(fd, 1, SEEK_SET) < 0 ? errname(errno) : "OK");
   errno = 0;
-  printf("tell still works: %s\n", lseek(fd, 0, SEEK_CUR) < 0 ? errname(errno) : "OK");
+  printf("tell still works: %s\n",
+         lseek(fd, 0, SEEK_CUR) < 0 ? errname(errno) : "OK");
   int dir = open(".", O_RDONLY | O_DIRECTORY);
   CHECK(__wasi_fd_fdstat_get(dir, &st) == 0);
   printf("directory: type %d, may open paths %d, write %d\n", st.fs_filetype,
@@ -46,10 +47,9 @@ int main(void) {
          __wasi_fd_fdstat_set_rights(
              dir, st.fs_rights_base & ~__WASI_RIGHTS_PATH_CREATE_FILE,
              st.fs_rights_inheriting & ~__WASI_RIGHTS_FD_WRITE));
-  printf("then create: %d\n", __wasi_path_open(dir, 0, "new",
-                                               __WASI_OFLAGS_CREAT,
-                                               __WASI_RIGHTS_FD_READ, 0, 0,
-                                               &out));
+  printf("then create: %d\n",
+         __wasi_path_open(dir, 0, "new", __WASI_OFLAGS_CREAT,
+                          __WASI_RIGHTS_FD_READ, 0, 0, &out));
   printf("then open for write: %d\n",
          __wasi_path_open(dir, 0, "f", 0, __WASI_RIGHTS_FD_WRITE, 0, 0, &out));
   printf("then open for read: %d\n",

@@ -2,6 +2,7 @@
 // tried; none may reach ../secret.txt (the harness puts it next to the
 // sandbox). WASI only: natively these would all succeed.
 // wasi-test: expect
+// wasi-test: node-differs=uvwasi: escapes are NOTCAPABLE, not PERM
 #include "common.h"
 
 #include <dirent.h>

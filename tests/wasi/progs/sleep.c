@@ -1,5 +1,6 @@
 // One concern: sleeping (poll_oneoff with one relative or absolute clock
 // subscription, through nanosleep, usleep and clock_nanosleep).
+// wasi-test: node-skip=uvwasi never wakes for an absolute monotonic deadline
 #include "common.h"
 
 #include <time.h>

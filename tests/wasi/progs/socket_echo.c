@@ -65,8 +65,7 @@ int main(void) {
     got += (size_t)n;
   buf[got] = 0;
   printf("after shutdown the client said: %s", buf);
-  SHOW("recv on a file",
-       recv(open("f", O_RDWR | O_CREAT, 0644), buf, 1, 0));
+  SHOW("recv on a file", recv(open("f", O_RDWR | O_CREAT, 0644), buf, 1, 0));
   SHOW("shutdown bad how", shutdown(c, 42));
   close(c);
   close(l);

@@ -1,5 +1,6 @@
 // One concern: symbolic links (path_symlink, path_readlink) and following
 // them through open.
+// wasi-test: node-differs=uvwasi: no .. in links; readlink, O_NOFOLLOW differ
 #include "common.h"
 
 #include <fcntl.h>

@@ -18,6 +18,10 @@
     (f64x2.pmax (local.get 0) (local.get 1)))
   (func (export "f32x4.neg") (param v128) (result v128)
     (f32x4.neg (local.get 0)))
+  (func (export "f32x4.mul_one") (param v128) (result v128)
+    (f32x4.mul (local.get 0) (v128.const f32x4 1 1 1 1)))
+  (func (export "f64x2.sub_zero") (param v128) (result v128)
+    (f64x2.sub (local.get 0) (v128.const f64x2 0 0)))
   (func (export "f32x4.nearest") (param v128) (result v128)
     (f32x4.nearest (local.get 0)))
 
