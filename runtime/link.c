@@ -416,7 +416,8 @@ static int build_ranges(linker *l) {
         break;
       }
   }
-  qsort(a->ranges, n, sizeof *a->ranges, cmp_range);
+  if (n > 1) /* ranges is NULL without functions */
+    qsort(a->ranges, n, sizeof *a->ranges, cmp_range);
   for (uint32_t k = 0; k < n; k++) {
     uintptr_t next = k + 1 < n ? a->ranges[k + 1].start : a->code_end;
     if (!a->ranges[k].end || a->ranges[k].end > next)

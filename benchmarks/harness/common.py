@@ -75,6 +75,7 @@ class Ctx:
     verbose: bool
     measure: Path = Path()
     decode_tool: Path = Path()
+    large_reps: int = 1
     cpus: Optional[List[int]] = None
     versions: Dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

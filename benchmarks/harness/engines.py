@@ -160,6 +160,9 @@ class Wasmaot(Engine):
             # the like-for-like comparison with wasm2c, and what SIMD buys
             self.variant = 'scalar'
             self.label += ' (build without simd128)'
+            self.note = ('runs the build without simd128: like for like '
+                         'with wasm2c, and the difference to the simd128 '
+                         'column is what SIMD buys')
             self.quick = False
             self.with_startup = False
         else:

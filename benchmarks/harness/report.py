@@ -87,6 +87,18 @@ class View:
             return None
         return s.median / n.median, s.lo / n.median, s.hi / n.median
 
+    def cpu_ratio(self, ekey, kname):
+        r, n = self.run(ekey, kname), self.run('native', kname)
+        if not r or not n or r['status'] != 'ok' or n['status'] != 'ok' or \
+                not r.get('cpu') or not n.get('cpu'):
+            return None
+        return stat(r['cpu']).median / stat(n['cpu']).median
+
+    def cpu_geomean(self, ekey):
+        got = [self.cpu_ratio(ekey, k) for k in self.kernels]
+        got = [g for g in got if g]
+        return geomean(got), len(got)
+
     def geomean(self, ekey):
         rs = [self.ratio(ekey, k) for k in self.kernels]
         got = [r[0] for r in rs if r]
@@ -203,8 +215,60 @@ def goals(v):
         else:
             rows.append(['cached start within 2× of a native static binary',
                          'not measured', '—'])
-    return ('## Goals\n\n' + table(['goal', 'measured', 'status'], rows,
+    rec = res.get('large') or {}
+    d = rec.get('decode')
+    if d and d.get('status') == 'ok' and rec.get('size'):
+        mb = rec['size'] / 1e6
+        w = stat([a + b for a, b in zip(d['decode'], d['validate'])])
+        c = stat([a + b for a, b in zip(d['decode_cpu'], d['validate_cpu'])])
+        rows.append(['decode + validate ≥ 150 MB/s (large module)',
+                     f'{mb / w.median:.0f} MB/s wall, {mb / c.median:.0f} '
+                     'MB/s CPU time',
+                     'met' if mb / w.median >= 150 else
+                     ('met in CPU time only' if mb / c.median >= 150
+                      else '**not met**')])
+    text = ('## Goals\n\n' + table(['goal', 'measured', 'status'], rows,
                                    ['l', 'l', 'l']) + '\n')
+    return text + gaps(v)
+
+
+def gaps(v):
+    """The largest gaps, in words, for the wasmaot engines."""
+    out = []
+    for key in ('wasmaot-guard', 'wasmaot-explicit', 'wasmaot-guard-scalar'):
+        if key not in v.res['runs']:
+            continue
+        rs = sorted(((v.ratio(key, k), k) for k in v.kernels
+                     if v.ratio(key, k)), key=lambda t: -t[0][0])
+        if not rs:
+            continue
+        worst = ', '.join(f'`{k}` {r[0]:.2f}×' for r, k in rs[:4])
+        best = ', '.join(f'`{k}` {r[0]:.2f}×' for r, k in rs[-2:][::-1])
+        missing = [k for k in v.kernels if not v.ratio(key, k)]
+        line = (f'- `{key}`: largest gaps to native {worst}; closest '
+                f'{best}.')
+        if missing:
+            line += f' No time for: {", ".join(missing)}.'
+        out.append(line)
+    lost = []
+    for k in v.kernels:
+        mine = v.stat('wasmaot-guard', k)
+        if not mine:
+            continue
+        for e in v.timed:
+            if e['reference'] or e['key'].startswith('wasmaot'):
+                continue
+            other = v.stat(e['key'], k)
+            if other and other.median < mine.median:
+                lost.append(f'`{k}` ({e["key"]} {other.median:.2f} s vs '
+                            f'{mine.median:.2f} s)')
+    if lost:
+        out.append('- Kernels where another engine beat `wasmaot-guard`: ' +
+                   ', '.join(lost) + '.')
+    if not out:
+        return ''
+    return '\nGaps, from the tables below:\n\n' + '\n'.join(out) + '\n'
+
 
 
 def how_to_run(res):
@@ -214,18 +278,22 @@ def how_to_run(res):
 benchmarks/run                 # everything; writes docs/benchmarks.md + docs/img/
 benchmarks/run --quick         # CI: small sizes, checks checksums match, no timings
 benchmarks/run --reps 9 --engines native,wasmaot-guard,node --kernels fib,json
+benchmarks/run --engines all   # also wasm2c-bounds and node-liftoff
 benchmarks/run --from-json build/benchmarks/results.json   # re-render only
 cmake --build build --target bench       # the full run through CMake
-ctest --test-dir build -L bench          # the --quick checksum test
+ctest --test-dir build -R bench_checksums   # the --quick checksum test
 ```
 
 Options: `--work DIR` (default `build/benchmarks`), `--wasmaot PATH`
-(default `$WASMAOT` or `build/launcher/wasmaot`), `--cpus LIST|auto|none`
-(measured processes are pinned; `auto` = the last CPU), `--reps`,
-`--compile-reps`, `--startup-reps`, `--timeout`, `--require ENGINE,...`
-(fail when an engine is unavailable), `-v` (print every command).
-The wasmaot engines are used automatically once `wasmaot` runs
-`hello.wasm` with WASI. `BENCH_LARGE_WASM=FILE` overrides the large module.
+(default `$WASMAOT` or `build/launcher/wasmaot`), `--decode-tool PATH`
+(default `benchmarks/bench_decode` in the same build), `--cpus
+LIST|auto|none` (pin measured processes; `auto` = the last CPU), `--reps`,
+`--compile-reps`, `--startup-reps`, `--large-reps`, `--timeout`,
+`--scalar ENGINE,...` (run an engine on the build without simd128),
+`--require ENGINE,...` (fail when an engine is unavailable), `-v` (print
+every command). `BENCH_LARGE_WASM=FILE` replaces the generated large module.
+`--quick` uses native, both wasmaot modes, wasm2c-guard and node; a kernel
+an engine rejects as unsupported is listed, not failed.
 '''
 
 
@@ -327,9 +395,17 @@ def ratios(v, charts, outdir):
             cell += f' ({cnt}/{len(v.kernels)} kernels)'
         gm_row.append(cell)
     rows.append(gm_row)
+    cpu_row = ['geometric mean of CPU-time ratios', '']
+    for e in engines:
+        gm, cnt = v.cpu_geomean(e['key'])
+        cpu_row.append(f'{gm:.2f}' if gm else '—')
+    rows.append(cpu_row)
     text = ('## Run time relative to native\n\nMedian run time divided by the '
             'native median (lower is better; in brackets: fastest and slowest '
-            'run over the native median).\n\n' + table(head, rows) + '\n')
+            'run over the native median). The last row divides CPU time '
+            '(user + system) instead of wall time: less disturbed by other '
+            'processes on a busy machine, but it counts V8\'s background '
+            'compiler threads against node.\n\n' + table(head, rows) + '\n')
     if 'ratio' in charts:
         text += f'\n![ratio to native]({rel(charts["ratio"], outdir)})\n'
     return text
@@ -607,10 +683,16 @@ def notes(v):
     res = v.res
     out = ['## Notes and gaps\n']
     load = res['machine'].get('loadavg_start', '?')
-    out.append(f'- Load average when the run started: {load} on '
-               f'{res["machine"].get("cpus_online", "?")} CPUs. Figures taken '
-               'on a busy machine are noisy; the min–max ranges show how '
-               'much.')
+    phases = '; '.join(f'{name}: {la}' for name, la, _ in res.get('load', []))
+    out.append(f'- Load average (1, 5, 15 min) when the run started: {load}, '
+               f'at the end: {res["machine"].get("loadavg_end", "?")}, on '
+               f'{res["machine"].get("cpus_online", "?")} CPUs'
+               + (f'; at the start of each phase: {phases}' if phases else '')
+               + '. A load above the CPU count means other processes '
+               'competed for the CPUs during the measurements: wall times '
+               'are inflated and noisy, and more so for short runs; the '
+               'min–max ranges show how much, and CPU-time figures are given '
+               'where they help.')
     out.append('- `native` is clang-19 -O2 for generic x86-64 (SSE2). '
                '`wasmaot compile` targets the host CPU by default '
                '(`--cpu native`), and V8 also uses the host\'s features, so '

@@ -53,6 +53,9 @@ def parse_args(argv, root):
                    help='timed runs per kernel and engine (default 5)')
     p.add_argument('--compile-reps', type=int, default=3)
     p.add_argument('--startup-reps', type=int, default=30)
+    p.add_argument('--large-reps', type=int, default=2,
+                   help='compiles of the large module per compiler (each '
+                   'takes up to minutes; default 2)')
     p.add_argument('--cpus', default='auto',
                    help='CPU list to pin every measured process to: "auto" '
                    '(the last CPU), "none", or e.g. "1" / "2,3"')
@@ -340,13 +343,28 @@ def quick(ctx, engines, kernels, hello, res):
             ctx.log(f'  {e.key:16} {k.name:11} {status}')
 
 
+def loadavg():
+    try:
+        return ' '.join(open('/proc/loadavg').read().split()[:3])
+    except OSError:
+        return '?'
+
+
+def phase(ctx, res, name):
+    """Logs a phase and the load average when it starts (the report shows
+    them: on a shared machine they say how noisy each part was)."""
+    la = loadavg()
+    res.setdefault('load', []).append([name, la, time.time()])
+    ctx.log(f'== {name} (load average {la})')
+
+
 def full(ctx, engines, kernels, hello, res):
     native = engines[0]
     avail = [e for e in engines if e.reason is None]
     timed = [e for e in avail if e.timed]
 
     # 1. ahead-of-time preparation, timed (compile time, artifact size)
-    ctx.log('== compile')
+    phase(ctx, res, 'compile')
     comp = res['compile']
     for e in timed:
         comp[e.key] = {}
@@ -361,7 +379,7 @@ def full(ctx, engines, kernels, hello, res):
         prepare_one(ctx, e, hello, timed=False, reps=1)
 
     # 2. one untimed run each: warms caches and checks the checksum
-    ctx.log('== checksums at full size')
+    phase(ctx, res, 'checksums at full size')
     runs = res['runs']
     expected = {}
     for k in kernels:
@@ -388,7 +406,7 @@ def full(ctx, engines, kernels, hello, res):
             ctx.log(f'  {e.key:16} {k.name:11} {status}')
 
     # 3. timed runs, engines interleaved (rotated) within each repetition
-    ctx.log(f'== run time ({ctx.reps} runs each)')
+    phase(ctx, res, f'run time ({ctx.reps} runs each)')
     for k in kernels:
         for rep in range(ctx.reps):
             order = timed[rep % len(timed):] + timed[:rep % len(timed)]
@@ -413,7 +431,7 @@ def full(ctx, engines, kernels, hello, res):
         ctx.log(f'  {k.name:11} {line}')
 
     # 4. start-up: hello-world cold and cached
-    ctx.log(f'== start-up ({ctx.startup_reps} runs each)')
+    phase(ctx, res, f'start-up ({ctx.startup_reps} runs each)')
     hello_out = capture([hello.native])[1]
     for e in avail:
         for st in e.startup(ctx, hello):
@@ -440,7 +458,7 @@ def full(ctx, engines, kernels, hello, res):
             res['startup'].append(row)
 
     # 5. compile and decode throughput on the large module
-    ctx.log('== large module')
+    phase(ctx, res, 'large module')
     res['large'] = large_module(ctx, avail)
 
 
@@ -465,7 +483,7 @@ def large_module(ctx, engines):
         rec['source'] = shown
     rec['wasm'] = ctx.rel(wasm)
     rec['size'] = wasm.stat().st_size
-    reps = min(ctx.compile_reps, 3)
+    reps = ctx.large_reps
     rec['reps'] = reps
 
     wa = next((e for e in engines if isinstance(e, engines_mod.Wasmaot) and
@@ -475,11 +493,7 @@ def large_module(ctx, engines):
     else:
         out = ctx.work / 'large' / 'large.wao'
         for name, flags in (('wasmaot compile -O0', ['-O0']),
-                            ('wasmaot compile -O2', ['-O2']),
-                            ('wasmaot compile -O2 --threads 1',
-                             ['-O2', '--threads', '1']),
-                            ('wasmaot compile -O2 --bounds explicit',
-                             ['-O2', '--bounds', 'explicit'])):
+                            ('wasmaot compile -O2', ['-O2'])):
             cmd = [ctx.wasmaot, 'compile', *flags, '-o', out, wasm]
             tag = 'large-' + '_'.join(flags).replace('-', '')
             samples = run_measure(ctx, [cmd], reps=reps, timeout=1800,
@@ -602,6 +616,7 @@ def main(argv):
               startup_reps=max(1, args.startup_reps), jobs=max(1, args.jobs),
               timeout=args.timeout, wasmaot=args.wasmaot.resolve(),
               verbose=args.verbose)
+    ctx.large_reps = max(1, args.large_reps)
     ctx.decode_tool = (args.decode_tool or
                        ctx.wasmaot.parent.parent / 'benchmarks' /
                        'bench_decode').resolve()
@@ -643,7 +658,8 @@ def main(argv):
                timespec='seconds'),
            'quick': ctx.quick, 'reps': ctx.reps,
            'compile_reps': ctx.compile_reps,
-           'startup_reps': ctx.startup_reps, 'machine': info, 'tools': tools,
+           'startup_reps': ctx.startup_reps, 'large_reps': ctx.large_reps,
+           'machine': info, 'tools': tools,
            'argv': ['benchmarks/run', *argv], 'runs': {}, 'compile': {},
            'startup': [], 'large': None, 'failures': []}
     try:
@@ -678,6 +694,7 @@ def main(argv):
                       for k in kernels]
     res['commands'] = commands(ctx, engines, kernels, hello)
     res['elapsed'] = time.time() - started
+    res['machine']['loadavg_end'] = loadavg()
     res['unsupported'] = []
     for ekey, per in res['runs'].items():
         for kname, r in per.items():

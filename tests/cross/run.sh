@@ -48,6 +48,17 @@ esac
 triple=aarch64-unknown-linux-gnu
 t0=$(date +%s)
 step() { echo "cross: [$(($(date +%s) - t0))s] $*"; }
+# quiet LOG CMD...: runs CMD with its output in LOG, shown only on failure.
+quiet() {
+  log=$1
+  shift
+  mkdir -p "$(dirname "$log")"
+  "$@" >"$log" 2>&1 || {
+    tail -n 40 "$log" >&2
+    echo "cross: failed: $*" >&2
+    exit 1
+  }
+}
 
 # ---------------------------------------------------------------- packages
 # arm64 libraries come from Debian multiarch, which needs the architecture
@@ -96,25 +107,25 @@ fi
 if [ -z "$host_runner" ]; then
   step "host build ($host_build): spec_runner"
   [ -f "$host_build/build.ninja" ] ||
-    cmake -S "$root" -B "$host_build" -G Ninja \
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$host_build" --target spec_runner -j "$jobs" >/dev/null
+    quiet "$host_build/cross-configure.log" cmake -S "$root" -B "$host_build" \
+      -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  quiet "$host_build/cross-build.log" \
+    cmake --build "$host_build" --target spec_runner -j "$jobs"
   host_runner=$host_build/tests/spec/spec_runner
 fi
 step "aarch64 build ($target_build): runtime + spec_runner, no LLVM"
 [ -f "$target_build/build.ninja" ] ||
-  cmake -S "$here/target" -B "$target_build" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_TOOLCHAIN_FILE="$root/cmake/aarch64-linux-gnu.cmake" >/dev/null
-cmake --build "$target_build" -j "$jobs" >/dev/null
+  quiet "$target_build/configure.log" cmake -S "$here/target" \
+    -B "$target_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE="$root/cmake/aarch64-linux-gnu.cmake"
+quiet "$target_build/build.log" cmake --build "$target_build" -j "$jobs"
 target_runner=$target_build/spec_runner
 
 # ------------------------------------------------- compile on this host
 mkdir -p "$work"
 # wast2json once, before the modes run side by side.
 step "converting the suite (wast2json)"
-"$root/tests/spec/run.sh" /bin/true "$work/json" >"$work/wast2json.log" 2>&1 ||
-  { cat "$work/wast2json.log" >&2; exit 1; }
+quiet "$work/wast2json.log" "$root/tests/spec/run.sh" /bin/true "$work/json"
 step "compiling every module for $triple ($modes)"
 for b in $modes; do
   rm -rf "$work/aarch64-$b"

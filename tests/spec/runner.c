@@ -260,8 +260,13 @@ static void run_file(runner *r, const char *json_name, counts *c) {
   json_decref(doc);
 }
 
-/* run_file in a child process; its counts and failure lines shown come
- * back through a pipe. */
+/* What a --fork child sends back through its pipe. */
+typedef struct file_result {
+  counts c;
+  unsigned shown;
+} file_result;
+
+/* run_file in a child process. */
 static void run_file_forked(runner *r, const char *json_name, counts *c) {
   char wast[256];
   snprintf(wast, sizeof wast, "%.*s.wast", (int)(strlen(json_name) - 5),
@@ -283,18 +288,12 @@ static void run_file_forked(runner *r, const char *json_name, counts *c) {
     close(fds[0]);
     run_file(r, json_name, c);
     fflush(stdout);
-    struct {
-      counts c;
-      unsigned shown;
-    } res = {*c, r->shown};
+    file_result res = {*c, r->shown};
     int ok = write(fds[1], &res, sizeof res) == (ssize_t)sizeof res;
     _exit(ok ? 0 : 1);
   }
   close(fds[1]);
-  struct {
-    counts c;
-    unsigned shown;
-  } res;
+  file_result res;
   size_t got = 0;
   while (got < sizeof res) {
     ssize_t k = read(fds[0], (char *)&res + got, sizeof res - got);
