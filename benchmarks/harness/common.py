@@ -76,6 +76,8 @@ class Ctx:
     measure: Path = Path()
     decode_tool: Path = Path()
     large_reps: int = 1
+    warmup: bool = True
+    large_timeout: int = 1800
     cpus: Optional[List[int]] = None
     versions: Dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

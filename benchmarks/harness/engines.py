@@ -119,6 +119,7 @@ class Native(Engine):
         return self.dir(ctx) / k.name
 
     def prepare(self, ctx, k):
+        self.dir(ctx).mkdir(parents=True, exist_ok=True)
         return [[CLANG, *NATIVE_CFLAGS, *self.flags, *KERNEL_WARNINGS,
                  str(k.src), '-lm', '-o', str(self.artifact(ctx, k))]]
 

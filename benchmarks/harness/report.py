@@ -139,8 +139,11 @@ def render(v, charts, outdir):
     s.append(f'Generated {res["generated"]} by `{" ".join(res["argv"])}` '
              f'({mode} run, {res["elapsed"]:.0f} s). Run time is the wall '
              f'time of the whole process (start-up included), median of '
-             f'{res["reps"]} runs after one untimed warm-up run, with the '
-             f'min–max range; ratios divide by the native median.\n')
+             f'{res["reps"]} runs'
+             + (' after one untimed warm-up run' if res.get('warmup', True)
+                else ' (no warm-up run)') +
+             ', with the min–max range; ratios divide by the native '
+             'median.\n')
     s.append(goals(v))
     s.append(how_to_run(res))
     s.append(machine(res))
@@ -737,7 +740,8 @@ def gnuplot(script, scratch, name):
 
 def make_charts(v, img, scratch):
     charts = {}
-    engines = [e for e in v.timed if e['key'] != 'native']
+    engines = [e for e in v.timed if e['key'] != 'native' and
+               any(v.ratio(e['key'], k) for k in v.kernels)]
     if engines:
         dat = scratch / 'ratio.dat'
         with open(dat, 'w') as f:

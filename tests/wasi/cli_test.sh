@@ -3,7 +3,8 @@
 # exit status propagation, traps (134, kind, backtrace), unresolved
 # imports (the error names module.field and its type), the stub of
 # --trap-unknown-imports, --env and --env-inherit, --dir/--dir-ro (read-only
-# refusal, guest names), `--` and the module's own arguments.
+# refusal, guest names), --tcplisten, `--` and the module's own arguments.
+# (Serving on a --tcplisten socket is progs/socket_echo.c in run.sh.)
 #
 #   cli_test.sh WASMAOT [WORKDIR]       exits 77 (skip) without clang-19
 set -u
@@ -119,6 +120,13 @@ expect "paths outside every preopen are refused" 0 \
   "^read /r.txt: (ENOTCAPABLE|ENOENT) $" ""
 run --dir missing-dir "$P" exit 0
 expect "a missing --dir is an error naming it" 1 "" "missing-dir"
+
+run --tcplisten 127.0.0.1:0 "$P" exit 3
+expect "--tcplisten HOST:PORT (port 0: any) starts" 3 "" ""
+run --tcplisten localhost "$P" exit 0
+expect "--tcplisten without a port is a usage error" 2 "" "HOST:PORT"
+run --tcplisten 999.1.1.1:80 "$P" exit 0
+expect "--tcplisten with a bad address fails naming it" 2 "" "999.1.1.1:80"
 
 run -- "$P" args -x --env Y=1 -- z
 expect "arguments after FILE go to the module" 0 \

@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean
 import time
 
 from common import (PROG, WASMAOT, check, compiles, entries, env_for, fail,

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # keep the source tree clean
+
 from common import PROG, check, compiles, env_for, hits, run, workdir
 
 
