@@ -579,9 +579,10 @@ def large(v):
              'unless `--threads 1` (CPU column: user + system time, all '
              'threads). The V8 rows time `new WebAssembly.Module()` inside '
              'node with lazy compilation off (V8 also compiles on background '
-             'threads). wasm2c is not timed here: clang -O2 on the '
-             'hundreds of MB of C it generates for this module takes far '
-             'longer than the run allows.\n\n' +
+             'threads). wasm2c is not timed on this module: it turns Wasm '
+             'into roughly ten times as much C (115 MB for a 12 MB module, '
+             'measured once), and clang -O2 on that takes far longer than '
+             'the run allows.\n\n' +
              table(['compiler', 'time (s)', 'MB/s', 'CPU (s)',
                     'peak RSS (MiB)', 'output'], rows) + '\n')
     d = rec.get('decode')
@@ -596,9 +597,9 @@ def large(v):
                 ('validate (`wm_validate`)', d['validate'], d['validate_cpu']),
                 ('decode + validate', both_wall, both_cpu)):
             w, c = stat(wall), stat(cpu)
-            drows.append([name, f'{w.median * 1e3:.0f} [{w.lo * 1e3:.0f}–'
-                          f'{w.hi * 1e3:.0f}]', f'{mb / w.median:.0f}',
-                          f'{c.median * 1e3:.0f}', f'{mb / c.median:.0f}'])
+            drows.append([name, f'{w.median * 1e3:.1f} [{w.lo * 1e3:.1f}–'
+                          f'{w.hi * 1e3:.1f}]', f'{mb / w.median:.0f}',
+                          f'{c.median * 1e3:.1f}', f'{mb / c.median:.0f}'])
         w, c = stat(both_wall), stat(both_cpu)
         verdict = ('met' if mb / w.median >= goal else
                    ('met in CPU time only' if mb / c.median >= goal
@@ -702,9 +703,16 @@ def notes(v):
                '`native-host` (clang-19 -O2 -march=native -ffp-contract=off) '
                'is the like-for-like native baseline for them; both columns '
                'are shown.')
-    out.append('- Measured processes are pinned to the CPUs listed above, so '
-               'compilers that use several threads (`wasmaot compile '
-               '--threads`, V8\'s background tiers) get only those CPUs.')
+    if res.get('cpus'):
+        out.append('- Measured processes are pinned to the CPUs listed above, '
+                   'so compilers that use several threads (`wasmaot compile '
+                   '--threads`, V8\'s background tiers) get only those CPUs.')
+    else:
+        out.append('- Measured processes were not pinned (`--cpus none`): on '
+                   'a machine shared with other work, pinning would tie each '
+                   'run to one CPU whatever else runs there. Multi-threaded '
+                   'compilers (`wasmaot compile`, V8\'s background tiers) '
+                   'could use both CPUs.')
     out.append('- The Wasm modules are built with `-msimd128` (the kernels '
                'marked SIMD auto-vectorize) except for engines marked †, '
                'which get the same source built without it.')
@@ -769,7 +777,8 @@ set style histogram errorbars gap 2 lw 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y 2
-set ytics (0.5, 0.75, 1, 1.1, 1.5, 2, 3, 4, 6, 8, 12, 16)
+set yrange [0.2:*]
+set ytics (0.25, 0.5, 0.75, 1, 1.1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24)
 set grid ytics
 set ylabel "× native"
 set xtics rotate by -30

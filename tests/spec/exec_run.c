@@ -56,8 +56,9 @@ int spec_exec_setup(const spec_exec_opts *o, char *msg, size_t n) {
     return -1;
   }
   if (o->target && !o->compile_only) {
-    snprintf(msg, n, "--target needs --compile-only (the runtime runs "
-                     "host artifacts only)");
+    snprintf(msg, n,
+             "--target needs --compile-only (the runtime runs "
+             "host artifacts only)");
     return -1;
   }
   if (!o->artifacts && !spec_compile_available()) {
