@@ -355,16 +355,22 @@ def kernels(v):
     rows = []
     for k in v.res['kernels']:
         n = v.stat('native', k['name'])
+        ops = k.get('simd_ops')
         rows.append([f'`{k["name"]}`', k['category'], k['desc'],
                      fmt_bytes(k['wasm_size']),
+                     '—' if ops is None else str(ops),
                      f'{fmt_s(n.median)} s' if n else '—'])
     return ('## Kernels\n\nOur own C programs in `benchmarks/kernels/` '
             '(deterministic inputs from a splitmix64 PRNG, no files read). '
             'Each prints one checksum line; every engine must print the same '
             'line as native, or the run counts as failed and is not timed. '
-            '`kernel quick` runs a small size (used by `--quick`).\n\n' +
-            table(['kernel', 'stresses', 'what it does', '.wasm',
-                   'native time'], rows, ['l', 'l', 'l', 'r', 'r']) + '\n')
+            '`kernel quick` runs a small size (used by `--quick`). SIMD ops: '
+            'SIMD instructions in the simd128 build (clang auto-vectorizes, '
+            'so kernels not written for SIMD have some too; the build '
+            'without simd128 has none).\n\n' +
+            table(['kernel', 'stresses', 'what it does', '.wasm', 'SIMD ops',
+                   'native time'], rows, ['l', 'l', 'l', 'r', 'r', 'r']) +
+            '\n')
 
 
 def status_cell(status):
@@ -568,16 +574,17 @@ def large(v):
                          fmt_bytes(r.get('size'))])
         else:
             rows.append([key, r['status'], '—', '—', '—', '—'])
+    what = ('generated C (loops, branches, switches, loads and stores, '
+            'integer and float arithmetic, direct and indirect calls) '
+            'compiled with clang-19 -O2 to wasm32-wasi, no SIMD'
+            if rec.get('generated') else 'given by the environment')
     text += (f'Module: `{rec["wasm"]}`, {rec["size"]:,} bytes ({mb:.1f} MB; '
-             f'MB = 10^6 bytes of Wasm), built by `{rec["source"]}`: '
-             'generated C (loops, branches, switches, loads and stores, '
-             'integer and float arithmetic, direct and indirect calls) '
-             'compiled with clang-19 -O2 to wasm32-wasi, no SIMD. Median '
-             f'[min–max] of {rec.get("reps", "?")} runs. `wasmaot compile` '
-             'is the whole command (process start, decode, validate, LLVM '
-             'codegen, writing the `.wao`); it uses all CPUs it may run on '
-             'unless `--threads 1` (CPU column: user + system time, all '
-             'threads). The V8 rows time `new WebAssembly.Module()` inside '
+             f'MB = 10^6 bytes of Wasm), built by `{rec["source"]}`: {what}. '
+             f'Median [min–max] of {rec.get("reps", "?")} run(s). `wasmaot '
+             'compile` is the whole command (process start, decode, '
+             'validate, LLVM codegen, writing the `.wao`), with its default '
+             'of one compiler thread per CPU (CPU column: user + system '
+             'time of all threads). The V8 rows time `new WebAssembly.Module()` inside '
              'node with lazy compilation off (V8 also compiles on background '
              'threads). wasm2c is not timed on this module: it turns Wasm '
              'into roughly ten times as much C (115 MB for a 12 MB module, '

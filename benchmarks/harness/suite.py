@@ -500,6 +500,7 @@ def large_module(ctx, engines):
             rec['status'] = 'building it failed: ' + build_error_text(ex)
             return rec
         rec['source'] = shown
+        rec['generated'] = True
     (ctx.work / 'large').mkdir(parents=True, exist_ok=True)
     rec['wasm'] = ctx.rel(wasm)
     rec['size'] = wasm.stat().st_size
@@ -591,6 +592,17 @@ def decode_throughput(ctx, wasm):
             'validate_cpu': [r[5] / 1e9 for r in rows],
             'functions': rows[0][3] if rows else 0,
             'command': show(ctx, [[tool, '-n', '7', wasm]])}
+
+
+def simd_ops(wasm):
+    """How many SIMD instructions the simd128 build has (None if unknown):
+    clang auto-vectorizes, so any kernel may have some."""
+    if not wasm.exists():
+        return None
+    status, so, se = capture(['wasm-objdump', '-d', str(wasm)], timeout=120)
+    if status != 0:
+        return None
+    return len(re.findall(r'\b(?:v128|[if]\d+x\d+)\.', so))
 
 
 def size_of(path):
@@ -717,7 +729,8 @@ def main(argv):
                        'mode': e.mode, 'note': e.note} for e in engines]
     res['kernels'] = [{'name': k.name, 'category': k.category, 'desc': k.desc,
                        'wasm_size': size_of(k.wasm),
-                       'scalar_size': size_of(k.scalar)}
+                       'scalar_size': size_of(k.scalar),
+                       'simd_ops': simd_ops(k.wasm)}
                       for k in kernels]
     res['commands'] = commands(ctx, engines, kernels, hello)
     res['elapsed'] = time.time() - started
