@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ------------------------------------------------------------- linkers */
 
 typedef struct run_opts {
@@ -128,56 +127,22 @@ static int link_wasi(run_ctx *ctx, const wr_meta *m, wr_extern *imports,
 
 static const linker_fn linkers[] = {link_wasi};
 
-static const char *vt(uint8_t t) {
-  switch (t) {
-  case 0x7f:
-    return "i32";
-  case 0x7e:
-    return "i64";
-  case 0x7d:
-    return "f32";
-  case 0x7c:
-    return "f64";
-  case 0x7b:
-    return "v128";
-  case 0x70:
-    return "funcref";
-  case 0x6f:
-    return "externref";
-  default:
-    return "?";
-  }
-}
-
-static void fmt_type(char *buf, size_t n, const wr_meta_type *t) {
-  size_t at = (size_t)snprintf(buf, n, "func [");
-  for (uint32_t i = 0; i < t->n_params && at < n; i++)
-    at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
-                           vt(t->params[i]));
-  if (at < n)
-    at += (size_t)snprintf(buf + at, n - at, "] -> [");
-  for (uint32_t i = 0; i < t->n_results && at < n; i++)
-    at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
-                           vt(t->results[i]));
-  if (at < n)
-    snprintf(buf + at, n - at, "]");
-}
-
 static void fmt_import_type(char *buf, size_t n, const wr_meta *m,
                             const wr_meta_import *im) {
   switch (im->kind) {
   case 0:
-    fmt_type(buf, n, &m->types[m->func_types[im->index]]);
+    wr_meta_type_format(buf, n, &m->types[m->func_types[im->index]]);
     break;
   case 1:
-    snprintf(buf, n, "table %s", vt(m->tables[im->index].elemtype));
+    snprintf(buf, n, "table %s",
+             wr_meta_valtype_name(m->tables[im->index].elemtype));
     break;
   case 2:
     snprintf(buf, n, "memory");
     break;
   default:
     snprintf(buf, n, "global %s%s", m->globals[im->index].mut ? "mut " : "",
-             vt(m->globals[im->index].type));
+             wr_meta_valtype_name(m->globals[im->index].type));
   }
 }
 
@@ -445,7 +410,6 @@ static int trap_status(const wr_trap *t) {
 
 /* ------------------------------------------------------------ the command */
 
-
 /* --dir HOST[::GUEST] and --dir-ro: the guest sees HOST as GUEST
  * (default: HOST). "::" because a single ':' is common in host paths. */
 static int add_dir(run_opts *o, char *spec, bool read_only) {
@@ -495,8 +459,7 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
                (strcmp(opt, "--invoke") == 0 || strcmp(opt, "--env") == 0 ||
                 strcmp(opt, "--dir") == 0 || strcmp(opt, "--dir-ro") == 0 ||
                 strcmp(opt, "--tcplisten") == 0 ||
-                strcmp(opt, "--argv0") == 0 ||
-                strcmp(opt, "--bounds") == 0)) {
+                strcmp(opt, "--argv0") == 0 || strcmp(opt, "--bounds") == 0)) {
       return wl_usage_error("run", "%s needs a value", opt);
     } else if (strcmp(opt, "--invoke") == 0) {
       o->invoke = argv[++i];
@@ -698,8 +661,8 @@ static int invoke(wr_instance *inst, const run_opts *o, wa_err *err) {
   const wr_meta_type *t = wr_func_type(e.u.func);
   if ((uint32_t)o->n_args != t->n_params)
     return wa_fail(err, WA_EUSAGE, WA_NOOFF,
-                   "'%s' takes %u arguments, %d given", o->invoke,
-                   t->n_params, o->n_args);
+                   "'%s' takes %u arguments, %d given", o->invoke, t->n_params,
+                   o->n_args);
   uint32_t n = t->n_params > t->n_results ? t->n_params : t->n_results;
   wr_val *vals = wa_calloc(n ? n : 1, sizeof *vals);
   if (!vals)
@@ -708,7 +671,7 @@ static int invoke(wr_instance *inst, const run_opts *o, wa_err *err) {
     if (parse_arg(t->params[i], o->args[i], &vals[i])) {
       rc = wa_fail(err, WA_EUSAGE, WA_NOOFF,
                    "argument %u: '%s' is not a valid %s", i + 1, o->args[i],
-                   vt(t->params[i]));
+                   wr_meta_valtype_name(t->params[i]));
       goto out;
     }
   wr_trap trap;

@@ -11,27 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *vt(uint8_t t) {
-  switch (t) {
-  case 0x7f:
-    return "i32";
-  case 0x7e:
-    return "i64";
-  case 0x7d:
-    return "f32";
-  case 0x7c:
-    return "f64";
-  case 0x7b:
-    return "v128";
-  case 0x70:
-    return "funcref";
-  case 0x6f:
-    return "externref";
-  default:
-    return "?";
-  }
-}
-
 /* Names are arbitrary bytes: print them quoted with escapes. */
 static void put_name(wr_name n) {
   putchar('"');
@@ -50,10 +29,10 @@ static void put_name(wr_name n) {
 static void put_type(const wr_meta_type *t) {
   printf("[");
   for (uint32_t i = 0; i < t->n_params; i++)
-    printf("%s%s", i ? " " : "", vt(t->params[i]));
+    printf("%s%s", i ? " " : "", wr_meta_valtype_name(t->params[i]));
   printf("] -> [");
   for (uint32_t i = 0; i < t->n_results; i++)
-    printf("%s%s", i ? " " : "", vt(t->results[i]));
+    printf("%s%s", i ? " " : "", wr_meta_valtype_name(t->results[i]));
   printf("]");
 }
 
@@ -113,7 +92,7 @@ static void put_imports_exports(const wr_meta *m) {
     if (im->kind == 0)
       put_type(&m->types[m->func_types[im->index]]);
     else if (im->kind == 1)
-      printf("%s ", vt(m->tables[im->index].elemtype)),
+      printf("%s ", wr_meta_valtype_name(m->tables[im->index].elemtype)),
           put_limits(m->tables[im->index].min, m->tables[im->index].has_max,
                      m->tables[im->index].max);
     else if (im->kind == 2)
@@ -121,7 +100,7 @@ static void put_imports_exports(const wr_meta *m) {
                  m->memories[im->index].max);
     else
       printf("%s%s", m->globals[im->index].mut ? "mut " : "",
-             vt(m->globals[im->index].type));
+             wr_meta_valtype_name(m->globals[im->index].type));
     putchar('\n');
   }
   printf("exports: %u\n", m->n_exports);
@@ -142,18 +121,18 @@ static void put_state(const wr_meta *m) {
          m->n_func_imports, m->n_types);
   for (uint32_t i = 0; i < m->n_memories; i++) {
     printf("memory %u: ", i);
-    put_limits(m->memories[i].min, m->memories[i].has_max,
-               m->memories[i].max);
+    put_limits(m->memories[i].min, m->memories[i].has_max, m->memories[i].max);
     printf(" pages%s\n", m->memories[i].imported ? " (imported)" : "");
   }
   for (uint32_t i = 0; i < m->n_tables; i++) {
-    printf("table %u: %s ", i, vt(m->tables[i].elemtype));
+    printf("table %u: %s ", i, wr_meta_valtype_name(m->tables[i].elemtype));
     put_limits(m->tables[i].min, m->tables[i].has_max, m->tables[i].max);
     printf("%s\n", m->tables[i].imported ? " (imported)" : "");
   }
   for (uint32_t i = 0; i < m->n_globals; i++) {
     const wr_meta_global *g = &m->globals[i];
-    printf("global %u: %s%s", i, g->mut ? "mut " : "", vt(g->type));
+    printf("global %u: %s%s", i, g->mut ? "mut " : "",
+           wr_meta_valtype_name(g->type));
     if (g->imported) {
       printf(" (imported)\n");
     } else {
@@ -170,7 +149,8 @@ static void put_segments(const wr_meta *m) {
   printf("element segments: %u\n", m->n_elems);
   for (uint32_t i = 0; i < m->n_elems; i++) {
     const wr_meta_elem *e = &m->elems[i];
-    printf("  %u: %s %s", i, seg_modes[e->mode], vt(e->elemtype));
+    printf("  %u: %s %s", i, seg_modes[e->mode],
+           wr_meta_valtype_name(e->elemtype));
     if (e->mode == WR_SEG_ACTIVE) {
       printf(" table %u offset ", e->table);
       put_const(&e->offset);

@@ -5,11 +5,16 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 void wl_report_err(const char *context, const wa_err *err) {
   char buf[1024];
   wa_err_format(err, buf, sizeof buf);
+  /* Errors that name their file already (wa_err_where) need no prefix. */
+  size_t n = context ? strlen(context) : 0;
+  if (n && strncmp(buf, context, n) == 0 && buf[n] == ':')
+    context = NULL;
   if (context && context[0])
     fprintf(stderr, "wasmaot: error: %s: %s\n", context, buf);
   else

@@ -9,41 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *valtype_name(uint8_t t) {
-  switch (t) {
-  case 0x7f:
-    return "i32";
-  case 0x7e:
-    return "i64";
-  case 0x7d:
-    return "f32";
-  case 0x7c:
-    return "f64";
-  case 0x7b:
-    return "v128";
-  case 0x70:
-    return "funcref";
-  case 0x6f:
-    return "externref";
-  default:
-    return "?";
-  }
-}
-
-static void fmt_functype(char *buf, size_t n, const wr_meta_type *t) {
-  size_t at = (size_t)snprintf(buf, n, "func [");
-  for (uint32_t i = 0; i < t->n_params && at < n; i++)
-    at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
-                           valtype_name(t->params[i]));
-  if (at < n)
-    at += (size_t)snprintf(buf + at, n - at, "] -> [");
-  for (uint32_t i = 0; i < t->n_results && at < n; i++)
-    at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
-                           valtype_name(t->results[i]));
-  if (at < n)
-    snprintf(buf + at, n - at, "]");
-}
-
 static void fmt_limits(char *buf, size_t n, const char *what, uint32_t min,
                        bool has_max, uint32_t max, const char *suffix) {
   if (has_max)
@@ -53,14 +18,15 @@ static void fmt_limits(char *buf, size_t n, const char *what, uint32_t min,
 }
 
 static void fmt_global(char *buf, size_t n, uint8_t type, bool mut) {
-  snprintf(buf, n, "global %s%s", mut ? "mut " : "", valtype_name(type));
+  snprintf(buf, n, "global %s%s", mut ? "mut " : "",
+           wr_meta_valtype_name(type));
 }
 
 /* Describes what an extern actually is, for link errors. */
 static void fmt_extern(char *buf, size_t n, const wr_extern *e) {
   switch (e->kind) {
   case 0:
-    fmt_functype(buf, n, e->u.func->type);
+    wr_meta_type_format(buf, n, e->u.func->type);
     break;
   case 1:
     fmt_limits(buf, n, "table", e->u.table->abi.size, e->u.table->has_max,
@@ -83,7 +49,7 @@ static void fmt_import(char *buf, size_t n, const wr_meta *m,
                        const wr_meta_import *im) {
   switch (im->kind) {
   case 0:
-    fmt_functype(buf, n, &m->types[m->func_types[im->index]]);
+    wr_meta_type_format(buf, n, &m->types[m->func_types[im->index]]);
     break;
   case 1: {
     const wr_meta_table *t = &m->tables[im->index];
@@ -97,8 +63,7 @@ static void fmt_import(char *buf, size_t n, const wr_meta *m,
     break;
   }
   default:
-    fmt_global(buf, n, m->globals[im->index].type,
-               m->globals[im->index].mut);
+    fmt_global(buf, n, m->globals[im->index].type, m->globals[im->index].mut);
   }
 }
 
@@ -121,8 +86,8 @@ static bool import_matches(const wr_meta *m, const wr_meta_import *im,
     const wr_meta_table *t = &m->tables[im->index];
     wr_table *x = e->u.table;
     return x->elemtype == t->elemtype &&
-           limits_match(x->abi.size, x->has_max, x->abi.max, t->min,
-                        t->has_max, t->max);
+           limits_match(x->abi.size, x->has_max, x->abi.max, t->min, t->has_max,
+                        t->max);
   }
   case 2: {
     const wr_meta_memory *d = &m->memories[im->index];
@@ -145,8 +110,8 @@ static bool import_matches(const wr_meta *m, const wr_meta_import *im,
   }
 }
 
-static int check_imports(const wr_meta *m, const wr_extern *imports,
-                         uint32_t n, wa_err *err) {
+static int check_imports(const wr_meta *m, const wr_extern *imports, uint32_t n,
+                         wa_err *err) {
   if (n != m->n_imports)
     return wa_fail(err, WA_ELINK, WA_NOOFF,
                    "module has %u imports, %u were given", m->n_imports, n);
@@ -161,12 +126,11 @@ static int check_imports(const wr_meta *m, const wr_extern *imports,
       fmt_extern(got, sizeof got, &imports[i]);
     else
       snprintf(got, sizeof got, "nothing");
-    return wa_fail(err, WA_ELINK, WA_NOOFF,
-                   "%s: %.*s.%.*s: expected %s, got %s", why,
-                   (int)(im->module.len > 60 ? 60 : im->module.len),
-                   im->module.ptr,
-                   (int)(im->field.len > 60 ? 60 : im->field.len),
-                   im->field.ptr, want, got);
+    return wa_fail(
+        err, WA_ELINK, WA_NOOFF, "%s: %.*s.%.*s: expected %s, got %s", why,
+        (int)(im->module.len > 60 ? 60 : im->module.len), im->module.ptr,
+        (int)(im->field.len > 60 ? 60 : im->field.len), im->field.ptr, want,
+        got);
   }
   return 0;
 }
@@ -297,8 +261,8 @@ static int setup_globals(wr_instance *inst, const wr_extern *imports,
       wr_global *g = imports[i].u.global;
       uint32_t idx = m->imports[i].index;
       inst->globals[idx] = g;
-      memcpy(vm + wr_vmctx_global_offset(inst->layout, idx,
-                                         m->n_global_imports),
+      memcpy(vm +
+                 wr_vmctx_global_offset(inst->layout, idx, m->n_global_imports),
              &g->cell, sizeof g->cell);
     }
   for (uint32_t k = m->n_global_imports; k < m->n_globals; k++) {
@@ -445,8 +409,7 @@ int wr_instance_new(wr_store *s, wr_artifact *a, const wr_extern *imports,
   inst->art = a;
   inst->meta = m;
   wr__artifact_ref(a);
-  if ((rc = vmctx_alloc(inst, err)) ||
-      (rc = setup_funcs(inst, imports, err)) ||
+  if ((rc = vmctx_alloc(inst, err)) || (rc = setup_funcs(inst, imports, err)) ||
       (rc = setup_tables_memories(inst, imports, err)) ||
       (rc = setup_globals(inst, imports, err)) ||
       (rc = setup_segments(inst, err))) {
@@ -499,7 +462,9 @@ int wr_instance_export(wr_instance *inst, const char *name, size_t len,
                  (int)(len > 100 ? 100 : len), name);
 }
 
-const wr_meta *wr_instance_meta(wr_instance *inst) { return inst->meta; }
+const wr_meta *wr_instance_meta(wr_instance *inst) {
+  return inst->meta;
+}
 
 wr_memory *wr_instance_memory(wr_instance *inst) {
   return inst->meta->n_memories ? inst->memories[0] : NULL;

@@ -7,6 +7,7 @@
  */
 #include "meta.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Smallest encodings, used to bound counts before allocating. */
@@ -30,7 +31,9 @@ static bool is_valtype(uint8_t t) {
          t == 0x70 || t == 0x6f;
 }
 
-static bool is_reftype(uint8_t t) { return t == 0x70 || t == 0x6f; }
+static bool is_reftype(uint8_t t) {
+  return t == 0x70 || t == 0x6f;
+}
 
 /* ------------------------------------------------------------- encoding */
 
@@ -201,8 +204,9 @@ static int corrupt(rd *r, size_t off, const char *fmt, ...) {
 
 static int need(rd *r, size_t k, const char *field) {
   if (k > r->n - r->off)
-    return corrupt(r, r->off, "metadata truncated: %s needs %zu bytes, %zu left",
-                   field, k, r->n - r->off);
+    return corrupt(r, r->off,
+                   "metadata truncated: %s needs %zu bytes, %zu left", field, k,
+                   r->n - r->off);
   return 0;
 }
 
@@ -277,8 +281,8 @@ static int get_count(rd *r, uint32_t *v, size_t min_size, const char *field) {
   size_t at = r->off;
   int rc = get_u32(r, v, field);
   if (!rc && (uint64_t)*v * min_size > r->n - r->off)
-    rc = corrupt(r, at, "metadata: %s %u exceeds the %zu bytes left", field,
-                 *v, r->n - r->off);
+    rc = corrupt(r, at, "metadata: %s %u exceeds the %zu bytes left", field, *v,
+                 r->n - r->off);
   return rc;
 }
 
@@ -341,7 +345,7 @@ static uint8_t const_type(const wr_meta *m, const wr_meta_const *c) {
     return 0x7b;
   case WR_CONST_REF_NULL:
     return is_reftype((uint8_t)c->index) && c->index < 256 ? (uint8_t)c->index
-                                                            : 0;
+                                                           : 0;
   case WR_CONST_REF_FUNC:
     return c->index < m->n_funcs ? 0x70 : 0;
   case WR_CONST_GLOBAL_GET:
@@ -351,8 +355,7 @@ static uint8_t const_type(const wr_meta *m, const wr_meta_const *c) {
 }
 
 static int check_const(rd *r, const wr_meta *m, const wr_meta_const *c,
-                       uint8_t want, size_t at, const char *field,
-                       uint32_t i) {
+                       uint8_t want, size_t at, const char *field, uint32_t i) {
   uint8_t t = const_type(m, c);
   if (t == 0)
     return corrupt(r, at, "metadata: %s %u: constant index %u out of range",
@@ -468,8 +471,7 @@ static int get_tables_memories(rd *r, wr_meta *m) {
     wr_meta_memory *mem = &m->memories[i];
     size_t at = r->off;
     uint8_t f;
-    if ((rc = get_flags(r, FLAG_IMPORTED | FLAG_HAS_MAX, &f,
-                        "memory flags")) ||
+    if ((rc = get_flags(r, FLAG_IMPORTED | FLAG_HAS_MAX, &f, "memory flags")) ||
         (rc = get_u32(r, &mem->min, "memory min")) ||
         (rc = get_u32(r, &mem->max, "memory max")))
       break;
@@ -490,8 +492,7 @@ static int get_globals(rd *r, wr_meta *m) {
     rc = corrupt(r, at, "metadata: %u global imports but %u globals",
                  m->n_global_imports, m->n_globals);
   if (!rc)
-    rc = alloc_array(r, (void **)&m->globals, m->n_globals,
-                     sizeof *m->globals);
+    rc = alloc_array(r, (void **)&m->globals, m->n_globals, sizeof *m->globals);
   for (uint32_t i = 0; !rc && i < m->n_globals; i++) {
     wr_meta_global *g = &m->globals[i];
     uint8_t f;
@@ -507,8 +508,10 @@ static int get_globals(rd *r, wr_meta *m) {
     if (!is_valtype(g->type))
       rc = corrupt(r, at, "metadata: global %u has type 0x%02x", i, g->type);
     else if (g->imported != (i < m->n_global_imports))
-      rc = corrupt(r, at, "metadata: global %u imported flag disagrees with "
-                   "the %u global imports", i, m->n_global_imports);
+      rc = corrupt(r, at,
+                   "metadata: global %u imported flag disagrees with "
+                   "the %u global imports",
+                   i, m->n_global_imports);
     else if (!g->imported)
       rc = check_const(r, m, &g->init, g->type, cat, "global", i);
   }
@@ -535,21 +538,28 @@ static int check_imports(rd *r, const wr_meta *m, size_t at) {
   for (uint32_t i = 0; i < m->n_imports; i++) {
     const wr_meta_import *im = &m->imports[i];
     if (im->index != seen[im->kind] || im->index >= kind_count(m, im->kind))
-      return corrupt(r, at, "metadata: import %u (kind %u) has index %u, "
-                     "expected %u", i, im->kind, im->index, seen[im->kind]);
+      return corrupt(r, at,
+                     "metadata: import %u (kind %u) has index %u, "
+                     "expected %u",
+                     i, im->kind, im->index, seen[im->kind]);
     seen[im->kind]++;
   }
   if (seen[0] != m->n_func_imports || seen[3] != m->n_global_imports)
-    return corrupt(r, at, "metadata: import list disagrees with function "
+    return corrupt(r, at,
+                   "metadata: import list disagrees with function "
                    "or global import counts");
   for (uint32_t i = 0; i < m->n_tables; i++)
     if (m->tables[i].imported != (i < seen[1]))
-      return corrupt(r, at, "metadata: table %u imported flag disagrees "
-                     "with the import list", i);
+      return corrupt(r, at,
+                     "metadata: table %u imported flag disagrees "
+                     "with the import list",
+                     i);
   for (uint32_t i = 0; i < m->n_memories; i++)
     if (m->memories[i].imported != (i < seen[2]))
-      return corrupt(r, at, "metadata: memory %u imported flag disagrees "
-                     "with the import list", i);
+      return corrupt(r, at,
+                     "metadata: memory %u imported flag disagrees "
+                     "with the import list",
+                     i);
   return 0;
 }
 
@@ -574,12 +584,13 @@ static int get_exports_start(rd *r, wr_meta *m) {
   if (!rc)
     rc = get_u32(r, &m->start, "start function");
   if (!rc && m->has_start) {
-    const wr_meta_type *t = m->start < m->n_funcs
-                                ? &m->types[m->func_types[m->start]]
-                                : NULL;
+    const wr_meta_type *t =
+        m->start < m->n_funcs ? &m->types[m->func_types[m->start]] : NULL;
     if (!t || t->n_params || t->n_results)
-      rc = corrupt(r, at, "metadata: start function %u is out of range or "
-                   "not [] -> []", m->start);
+      rc = corrupt(r, at,
+                   "metadata: start function %u is out of range or "
+                   "not [] -> []",
+                   m->start);
   }
   return rc;
 }
@@ -598,18 +609,21 @@ static int get_elems(rd *r, wr_meta *m) {
     size_t cat = r->off;
     if ((rc = get_const(r, &e->offset, "element offset")) ||
         (rc = get_count(r, &e->n_items, MIN_CONST, "element item count")) ||
-        (rc = alloc_array(r, (void **)&e->items, e->n_items,
-                          sizeof *e->items)))
+        (rc = alloc_array(r, (void **)&e->items, e->n_items, sizeof *e->items)))
       break;
     if (e->mode > WR_SEG_DECLARATIVE || !is_reftype(e->elemtype))
-      return corrupt(r, at, "metadata: element segment %u has mode %u type "
-                     "0x%02x", i, e->mode, e->elemtype);
+      return corrupt(r, at,
+                     "metadata: element segment %u has mode %u type "
+                     "0x%02x",
+                     i, e->mode, e->elemtype);
     if (e->mode == WR_SEG_ACTIVE) {
-      if (e->table >= m->n_tables || m->tables[e->table].elemtype != e->elemtype)
-        return corrupt(r, at, "metadata: element segment %u targets table %u "
-                       "of %u or of another type", i, e->table, m->n_tables);
-      if ((rc = check_const(r, m, &e->offset, 0x7f, cat, "element segment",
-                            i)))
+      if (e->table >= m->n_tables ||
+          m->tables[e->table].elemtype != e->elemtype)
+        return corrupt(r, at,
+                       "metadata: element segment %u targets table %u "
+                       "of %u or of another type",
+                       i, e->table, m->n_tables);
+      if ((rc = check_const(r, m, &e->offset, 0x7f, cat, "element segment", i)))
         break;
     }
     for (uint32_t j = 0; !rc && j < e->n_items; j++) {
@@ -637,12 +651,16 @@ static int get_datas(rd *r, wr_meta *m) {
         (rc = get_u32(r, &d->len, "data length")))
       break;
     if (d->mode > WR_SEG_PASSIVE || d->data_off > UINT64_MAX - d->len)
-      return corrupt(r, at, "metadata: data segment %u has mode %u or a bad "
-                     "extent", i, d->mode);
+      return corrupt(r, at,
+                     "metadata: data segment %u has mode %u or a bad "
+                     "extent",
+                     i, d->mode);
     if (d->mode == WR_SEG_ACTIVE) {
       if (m->n_memories == 0)
-        return corrupt(r, at, "metadata: active data segment %u without a "
-                       "memory", i);
+        return corrupt(r, at,
+                       "metadata: active data segment %u without a "
+                       "memory",
+                       i);
       rc = check_const(r, m, &d->offset, 0x7f, cat, "data segment", i);
     }
   }
@@ -657,8 +675,10 @@ static int get_names(rd *r, wr_meta *m) {
   if (rc || !has)
     return rc;
   if (MIN_NAME * (uint64_t)m->n_funcs > r->n - r->off)
-    return corrupt(r, r->off, "metadata: %u function names exceed the %zu "
-                   "bytes left", m->n_funcs, r->n - r->off);
+    return corrupt(r, r->off,
+                   "metadata: %u function names exceed the %zu "
+                   "bytes left",
+                   m->n_funcs, r->n - r->off);
   rc = alloc_array(r, (void **)&m->func_names, m->n_funcs,
                    sizeof *m->func_names);
   for (uint32_t i = 0; !rc && i < m->n_funcs; i++)
@@ -740,4 +760,41 @@ int wr_meta_decode(const uint8_t *p, size_t n, wa_arena *arena, wr_meta *out,
   if (rc)
     memset(out, 0, sizeof *out);
   return rc;
+}
+
+const char *wr_meta_valtype_name(uint8_t t) {
+  switch (t) {
+  case 0x7f:
+    return "i32";
+  case 0x7e:
+    return "i64";
+  case 0x7d:
+    return "f32";
+  case 0x7c:
+    return "f64";
+  case 0x7b:
+    return "v128";
+  case 0x70:
+    return "funcref";
+  case 0x6f:
+    return "externref";
+  default:
+    return "?";
+  }
+}
+
+void wr_meta_type_format(char *buf, size_t n, const wr_meta_type *t) {
+  if (n == 0)
+    return;
+  size_t at = (size_t)snprintf(buf, n, "func [");
+  for (uint32_t i = 0; i < t->n_params && at < n; i++)
+    at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
+                           wr_meta_valtype_name(t->params[i]));
+  if (at < n)
+    at += (size_t)snprintf(buf + at, n - at, "] -> [");
+  for (uint32_t i = 0; i < t->n_results && at < n; i++)
+    at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? " " : "",
+                           wr_meta_valtype_name(t->results[i]));
+  if (at < n)
+    snprintf(buf + at, n - at, "]");
 }

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#define WR_META_MAGIC "WAOMETA"  /* 8 bytes with the NUL */
+#define WR_META_MAGIC "WAOMETA" /* 8 bytes with the NUL */
 #define WR_FORMAT_VERSION 1u
 
 /* Names are length-counted (Wasm names may hold NUL) and NUL-terminated
@@ -136,5 +136,12 @@ int wr_meta_encode(const wr_meta *m, wa_buf *out, wa_err *err) WA_MUST_CHECK;
  */
 int wr_meta_decode(const uint8_t *p, size_t n, wa_arena *arena, wr_meta *out,
                    wa_err *err) WA_MUST_CHECK;
+
+/* The text name of a valtype byte ("i32", "funcref"), "?" if unknown. */
+const char *wr_meta_valtype_name(uint8_t t);
+
+/* "func [i32 i64] -> [f32]" into buf (truncated to n, always terminated):
+ * the one spelling of a function type in link errors and listings. */
+void wr_meta_type_format(char *buf, size_t n, const wr_meta_type *t);
 
 #endif

@@ -144,6 +144,9 @@ def render(v, charts, outdir):
                 else ' (no warm-up run)') +
              ', with the min–max range; ratios divide by the native '
              'median.\n')
+    if res.get('stopped'):
+        s.append(f'**This run was stopped (SIGTERM) during "{res["stopped"]}"**: '
+                 'everything after that point is missing from the tables.\n')
     s.append(goals(v))
     s.append(how_to_run(res))
     s.append(machine(res))
@@ -502,6 +505,13 @@ def memory(v):
             row.append(f'{stat(r["rss"]).median / 1024:.1f}'
                        if r and r.get('rss') else '—')
         rows.append(row)
+    for name, fn in (('**largest**', max), ('**smallest**', min)):
+        row = [name]
+        for e in engines:
+            vals = [stat(v.run(e['key'], k)['rss']).median for k in v.kernels
+                    if v.run(e['key'], k) and v.run(e['key'], k).get('rss')]
+            row.append(f'{fn(vals) / 1024:.1f}' if vals else '—')
+        rows.append(row)
     return ('## Peak memory\n\nPeak resident set size of the engine process '
             '(MiB, median over the timed runs; `getrusage` of the child, as '
             '`/usr/bin/time -f %M` reports it).\n\n' + table(head, rows) +
@@ -648,6 +658,8 @@ def checksums(v):
         cells = []
         for key in keys:
             r = runs[key].get(k)
+            if r and r['status'] == 'ok' and not r.get('output'):
+                r = None  # never ran (a stopped run)
             cells.append('—' if not r else ('ok' if r['status'] == 'ok'
                                             else status_cell(r['status'])))
         rows.append([f'`{k}`', f'`{ref}`' if ref else '—'] + cells)
@@ -817,6 +829,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y 10
+set yrange [0.1:*]
 set grid ytics
 set ylabel "ms"
 set xtics rotate by -30 font ",8"

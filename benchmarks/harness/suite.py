@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -716,10 +717,20 @@ def main(argv):
             if ctx.cpus:
                 os.sched_setaffinity(0, ctx.cpus)
         res['cpus'] = ctx.cpus
-        if ctx.quick:
-            quick(ctx, engines, kernels, hello, res)
-        else:
-            full(ctx, engines, kernels, hello, res)
+        signal.signal(signal.SIGTERM, on_sigterm)
+        try:
+            if ctx.quick:
+                quick(ctx, engines, kernels, hello, res)
+            else:
+                full(ctx, engines, kernels, hello, res)
+        except Stopped:
+            # keep what was measured: the report says where it stopped
+            phases = res.get('load') or [['build']]
+            res['stopped'] = phases[-1][0]
+            res['failures'].append(f'run stopped (SIGTERM) during: '
+                                   f'{res["stopped"]}')
+            ctx.log(f'stopped during {res["stopped"]}; writing what was '
+                    'measured')
     except BuildError as ex:
         print(f'benchmarks/run: {ex}', file=sys.stderr)
         return 1
@@ -758,6 +769,15 @@ def main(argv):
         ctx.log(f'wrote {ctx.rel(out)}')
     summary(res)
     return 1 if res['failures'] else 0
+
+
+class Stopped(Exception):
+    pass
+
+
+def on_sigterm(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Stopped()
 
 
 def summary(res):

@@ -94,27 +94,6 @@ const wr_meta_type *wi_func_type(const char *field, size_t len) {
   return f ? &f->type : NULL;
 }
 
-static const char *vt_name(uint8_t t) {
-  switch (t) {
-  case 0x7f:
-    return "i32";
-  case 0x7e:
-    return "i64";
-  case 0x7d:
-    return "f32";
-  case 0x7c:
-    return "f64";
-  case 0x7b:
-    return "v128";
-  case 0x70:
-    return "funcref";
-  case 0x6f:
-    return "externref";
-  default:
-    return "?";
-  }
-}
-
 /* "(i32, i64) -> (i32)" into buf. */
 static const char *type_str(const wr_meta_type *t, char *buf, size_t n) {
   size_t at = 0;
@@ -124,8 +103,9 @@ static const char *type_str(const wr_meta_type *t, char *buf, size_t n) {
     at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s(",
                            side ? " -> " : "");
     for (uint32_t i = 0; i < counts[side]; i++)
-      at += (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s",
-                             i ? ", " : "", vt_name(lists[side][i]));
+      at +=
+          (size_t)snprintf(buf + at, at < n ? n - at : 0, "%s%s", i ? ", " : "",
+                           wr_meta_valtype_name(lists[side][i]));
     at += (size_t)snprintf(buf + at, at < n ? n - at : 0, ")");
   }
   return buf;
