@@ -20,6 +20,8 @@
 #define DIR_NAME "wasmaot-cache/"
 #define MANIFEST_NAME DIR_NAME "MANIFEST"
 #define MANIFEST_HEAD "wasmaot-cache-export 1\n"
+#define SIGS_NAME DIR_NAME "SIGNATURES"
+#define SIGS_HEAD "wasmaot-cache-signatures 1\n"
 #define MANIFEST_MAX (64u << 20)
 #define ENTRY_MAX (4ull << 30) /* one artifact, held in memory on import */
 #define LINE_LEN (64 + 1 + 20 + 1 + 64 + 1 + 64 + 1)
@@ -38,6 +40,7 @@ typedef struct export_ctx {
   wk_entry **v;
   size_t n, cap;
   wk_xfer_report *rep;
+  const wk_signer *signer; /* NULL: no SIGNATURES member */
 } export_ctx;
 
 /* Keeps a verified mapping of every entry: the archive then holds one
@@ -136,6 +139,26 @@ static int write_archive(export_ctx *x, int fd, const char *what, wa_err *err) {
   }
   if ((rc = add_member(a, MANIFEST_NAME, man.data, man.len, what, err)))
     goto out;
+  if (x->signer) {
+    man.len = 0;
+    if ((rc = wa_buf_append(&man, SIGS_HEAD, strlen(SIGS_HEAD), err)))
+      goto out;
+    for (size_t i = 0; i < x->n; i++) {
+      const wk__trailer *t = &x->v[i]->trailer;
+      wk_signature sig;
+      char k[65], id[65], sh[129];
+      if ((rc = wk_sign(x->signer, &t->key, t->module_sha256,
+                        t->artifact_sha256, &sig, err)))
+        goto out;
+      wk_key_hex(&t->key, k);
+      wa_hex(sig.key_id, 32, id);
+      wa_hex(sig.sig, 64, sh);
+      if ((rc = wa_buf_printf(&man, err, "%s ed25519 %s %s\n", k, id, sh)))
+        goto out;
+    }
+    if ((rc = add_member(a, SIGS_NAME, man.data, man.len, what, err)))
+      goto out;
+  }
   for (size_t i = 0; i < x->n; i++) {
     char name[128], hex[65];
     wk_key_hex(&x->v[i]->trailer.key, hex);
@@ -155,7 +178,12 @@ out:
 }
 
 int wk_export(wk_cache *c, const char *path, wk_xfer_report *out, wa_err *err) {
-  export_ctx x = {.c = c, .rep = out};
+  return wk_export_signed(c, path, NULL, out, err);
+}
+
+int wk_export_signed(wk_cache *c, const char *path, const wk_signer *s,
+                     wk_xfer_report *out, wa_err *err) {
+  export_ctx x = {.c = c, .rep = out, .signer = s};
   char tmp[PATH_MAX];
   int fd = -1, rc;
   memset(out, 0, sizeof *out);
@@ -201,7 +229,8 @@ typedef struct man_entry {
   wk_key key;
   uint64_t size;
   uint8_t sha256[32], module_sha256[32];
-  bool seen;
+  bool seen, signed_;
+  wk_signature sig;
 } man_entry;
 
 typedef struct manifest {
@@ -288,6 +317,50 @@ static int read_member(struct archive *a, struct archive_entry *ae,
   return 0;
 }
 
+static man_entry *find_key(manifest *m, const wk_key *k) {
+  for (size_t i = 0; i < m->n; i++)
+    if (memcmp(m->v[i].key.b, k->b, 32) == 0)
+      return &m->v[i];
+  return NULL;
+}
+
+/* SIGNATURES: a head line, then 'KEY ed25519 KEYID SIG' per signed entry. */
+static int parse_sigs(char *text, const char *what, manifest *m, wa_err *err) {
+  size_t line = 1;
+  if (strncmp(text, SIGS_HEAD, strlen(SIGS_HEAD)) != 0)
+    return wa_fail(err, WA_EMALFORMED, WA_NOOFF,
+                   "%s: SIGNATURES does not start with '%.*s'", what,
+                   (int)strlen(SIGS_HEAD) - 1, SIGS_HEAD);
+  for (char *p = text + strlen(SIGS_HEAD), *next; *p; p = next) {
+    line++;
+    next = strchr(p, '\n');
+    if (!next)
+      return wa_fail(err, WA_EMALFORMED, WA_NOOFF,
+                     "%s: SIGNATURES line %zu is not terminated", what, line);
+    *next++ = 0;
+    char k[65], id[65], sig[129];
+    int used = 0;
+    wk_key key;
+    wk_signature s;
+    if (strlen(p) != 64 + 9 + 64 + 1 + 128 ||
+        sscanf(p, "%64[0-9a-f] ed25519 %64[0-9a-f] %128[0-9a-f]%n", k, id, sig,
+               &used) != 3 ||
+        p[used] != 0 || wk_key_parse(k, &key) != 0 ||
+        wa_unhex(id, s.key_id, 32) != 0 || wa_unhex(sig, s.sig, 64) != 0)
+      return wa_fail(err, WA_EMALFORMED, WA_NOOFF,
+                     "%s: SIGNATURES line %zu is not 'KEY ed25519 KEYID SIG'",
+                     what, line);
+    man_entry *me = find_key(m, &key);
+    if (!me || me->signed_)
+      return wa_fail(err, WA_EMALFORMED, WA_NOOFF,
+                     "%s: SIGNATURES line %zu: key %.16s... is %s", what, line,
+                     k, me ? "repeated" : "not in the manifest");
+    me->signed_ = true;
+    me->sig = s;
+  }
+  return 0;
+}
+
 static man_entry *find_member(manifest *m, const char *name) {
   wk_key k;
   char hex[65];
@@ -364,7 +437,28 @@ out:
   return rc;
 }
 
+/* Without --trust an entry must carry a signature by a trusted key. */
+static int check_signature(const man_entry *me, const wk_trusted *keys,
+                           const char *name, wa_err *why) {
+  if (!me->signed_)
+    return wa_fail(why, WA_EUNTRUSTED, WA_NOOFF,
+                   "%s: unsigned (import it with --trust only if you built "
+                   "it)",
+                   name);
+  int rc = wk_signature_check(keys, &me->sig, &me->key, me->module_sha256,
+                              me->sha256, why);
+  if (rc) {
+    char buf[400];
+    wa_err_format(why, buf, sizeof buf);
+    wa_err_init(why);
+    wa_fail(why, rc, WA_NOOFF, "%s: %s", name, buf);
+  }
+  return rc;
+}
+
 static int import_archive(wk_cache *c, struct archive *a, const char *what,
+                          bool trust, const wk_trusted *keys,
+                          wk_refusal_fn on_refusal, void *ud,
                           wk_xfer_report *rep, wa_err *first_refusal,
                           wa_err *err) {
   manifest m = {0};
@@ -388,8 +482,38 @@ static int import_archive(wk_cache *c, struct archive *a, const char *what,
   }
   if ((rc = parse_manifest((char *)b.data, what, &m, err)))
     goto out;
-  for (;;) {
+  /* SIGNATURES, if any, comes second, so entries are checked as they
+   * stream by. */
+  rc = archive_read_next_header(a, &ae);
+  bool have_sigs = false;
+  if (rc == ARCHIVE_OK && archive_entry_pathname(ae) &&
+      strcmp(archive_entry_pathname(ae), SIGS_NAME) == 0) {
+    b.len = 0;
+    if ((rc = read_member(a, ae, MANIFEST_MAX, what, &b, err)))
+      goto out;
+    b.data[b.len] = 0;
+    if (strlen((const char *)b.data) != b.len) {
+      rc = wa_fail(err, WA_EMALFORMED, WA_NOOFF, "%s: NUL in SIGNATURES", what);
+      goto out;
+    }
+    if ((rc = parse_sigs((char *)b.data, what, &m, err)))
+      goto out;
+    have_sigs = true;
     rc = archive_read_next_header(a, &ae);
+  }
+  if (!trust && !have_sigs) {
+    rc = wa_fail(err, WA_EUNTRUSTED, WA_NOOFF,
+                 "%s holds native code compiled elsewhere and is not "
+                 "signed; it would run as this process's own code, so "
+                 "importing it needs --trust (use it only for archives you "
+                 "built yourself) or an export made with --sign-key by a "
+                 "key you trust",
+                 what);
+    goto out;
+  }
+  for (bool first = true;; first = false) {
+    if (!first)
+      rc = archive_read_next_header(a, &ae);
     if (rc == ARCHIVE_EOF)
       break;
     if (rc != ARCHIVE_OK) {
@@ -409,8 +533,11 @@ static int import_archive(wk_cache *c, struct archive *a, const char *what,
       goto out;
     wa_err why;
     wa_err_init(&why);
-    if (check_member(c, me, &b, name, &why) != 0) {
+    if (check_member(c, me, &b, name, &why) != 0 ||
+        (!trust && check_signature(me, keys, name, &why) != 0)) {
       rep->n_refused++;
+      if (on_refusal)
+        on_refusal(ud, &why);
       if (!first_refusal->code)
         *first_refusal = why;
       continue;
@@ -442,10 +569,16 @@ int wk_import(wk_cache *c, const char *path, bool trust, wk_xfer_report *out,
     return wa_fail(err, WA_EUNTRUSTED, WA_NOOFF,
                    "%s holds native code compiled elsewhere; it would run as "
                    "this process's own code, so whoever built it decides "
-                   "what it does; cache archives are not signed yet, so "
-                   "importing one needs --trust (use it only for archives "
-                   "you built yourself)",
+                   "what it does; entries not signed by a trusted key need "
+                   "--trust (use it only for archives you built yourself)",
                    path);
+  return wk_import_signed(c, path, trust, NULL, NULL, NULL, out, err);
+}
+
+int wk_import_signed(wk_cache *c, const char *path, bool trust,
+                     const wk_trusted *keys, wk_refusal_fn on_refusal, void *ud,
+                     wk_xfer_report *out, wa_err *err) {
+  memset(out, 0, sizeof *out);
   if (!c->read_meta)
     return wa_fail(err, WA_EUSAGE, WA_NOOFF,
                    "the cache was opened without a metadata reader");
@@ -465,7 +598,8 @@ int wk_import(wk_cache *c, const char *path, bool trust, wk_xfer_report *out,
                  path, "opening");
     goto out;
   }
-  if ((rc = import_archive(c, a, path, out, &refusal, err)))
+  if ((rc = import_archive(c, a, path, trust, keys, on_refusal, ud, out,
+                           &refusal, err)))
     goto out;
   if (refusal.code) {
     char buf[600];

@@ -250,6 +250,69 @@ typedef void (*wk_problem_fn)(void *ud, const char *path, const wa_err *why,
 int wk_verify(wk_cache *c, bool remove, wk_problem_fn fn, void *ud,
               wk_verify_report *out, wa_err *err) WA_MUST_CHECK;
 
+/* ---------------------------------------------------------------- trust */
+
+/*
+ * Ed25519 signatures over artifacts (docs/cache.md, "Signing and trust").
+ * A signature covers a fixed context string, the cache key, the module
+ * digest and the artifact's SHA-256, so it cannot be replayed for another
+ * key. libcrypto is dlopen()ed on first use (never by a cached run).
+ */
+typedef struct wk_pubkey {
+  uint8_t raw[32];
+  uint8_t id[32]; /* SHA-256 of raw: the key id */
+} wk_pubkey;
+
+typedef struct wk_signer {
+  uint8_t seed[32]; /* the private key */
+  wk_pubkey pub;
+} wk_signer;
+
+typedef struct wk_signature {
+  uint8_t key_id[32];
+  uint8_t sig[64];
+} wk_signature;
+
+/* The keys an operator trusts: every *.pub file of a directory. */
+typedef struct wk_trusted {
+  wk_pubkey *v;
+  size_t n;
+} wk_trusted;
+
+typedef void (*wk_warn_fn)(void *ud, const char *msg);
+
+/* Writes PREFIX.key (PKCS#8 PEM, mode 0600, atomically) and PREFIX.pub
+ * (SubjectPublicKeyInfo PEM). WA_EEXISTS if PREFIX.key exists. 'out' may
+ * be NULL. */
+int wk_keypair_generate(const char *prefix, wk_pubkey *out,
+                        wa_err *err) WA_MUST_CHECK;
+int wk_pubkey_read(const char *path, wk_pubkey *out, wa_err *err) WA_MUST_CHECK;
+int wk_pubkey_parse(const char *pem, const char *what, wk_pubkey *out,
+                    wa_err *err) WA_MUST_CHECK;
+void wk_pubkey_id_hex(const wk_pubkey *k, char out[65]);
+int wk_signer_read(const char *path, wk_signer *out, wa_err *err) WA_MUST_CHECK;
+void wk_signer_wipe(wk_signer *s);
+
+int wk_sign(const wk_signer *s, const wk_key *key,
+            const uint8_t module_sha256[32], const uint8_t artifact_sha256[32],
+            wk_signature *out, wa_err *err) WA_MUST_CHECK;
+/* 0 if a key in t made sig over exactly these values; WA_EUNTRUSTED with
+ * the reason (unknown key, bad signature) in 'why' otherwise. */
+int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
+                       const wk_key *key, const uint8_t module_sha256[32],
+                       const uint8_t artifact_sha256[32],
+                       wa_err *why) WA_MUST_CHECK;
+
+/* $WASMAOT_TRUSTED_KEYS, else $XDG_CONFIG_HOME/wasmaot/trusted-keys (when
+ * absolute), else $HOME/.config/wasmaot/trusted-keys. */
+int wk_trusted_default_dir(char *out, size_t n, wa_err *err) WA_MUST_CHECK;
+/* Loads every *.pub in dir (a missing dir is an empty set). Files, or the
+ * directory, owned by another user (not root) or group/world-writable are
+ * skipped and reported through warn, as are unreadable keys. */
+int wk_trusted_load(const char *dir, wk_warn_fn warn, void *ud, wk_trusted *out,
+                    wa_err *err) WA_MUST_CHECK;
+void wk_trusted_free(wk_trusted *t);
+
 /* ------------------------------------------------------- export / import */
 
 typedef struct wk_xfer_report {
@@ -277,6 +340,23 @@ int wk_export(wk_cache *c, const char *path, wk_xfer_report *out,
  */
 int wk_import(wk_cache *c, const char *path, bool trust, wk_xfer_report *out,
               wa_err *err) WA_MUST_CHECK;
+
+/* wk_export that also writes a signature by 's' for every entry (s may be
+ * NULL: the archive is then exactly wk_export's). */
+int wk_export_signed(wk_cache *c, const char *path, const wk_signer *s,
+                     wk_xfer_report *out, wa_err *err) WA_MUST_CHECK;
+/*
+ * wk_import that accepts, without 'trust', each entry whose signature
+ * verifies against 'keys'; other entries are refused (WA_EUNTRUSTED:
+ * unsigned, unknown key, bad signature) like mismatching ones. An archive
+ * without signatures still needs 'trust' and then reads nothing. With
+ * 'trust', signatures are not required.
+ */
+/* Called for each refused entry with the reason (naming the member). */
+typedef void (*wk_refusal_fn)(void *ud, const wa_err *why);
+int wk_import_signed(wk_cache *c, const char *path, bool trust,
+                     const wk_trusted *keys, wk_refusal_fn on_refusal, void *ud,
+                     wk_xfer_report *out, wa_err *err) WA_MUST_CHECK;
 
 /* ------------------------------------------------------------------ sizes */
 

@@ -37,16 +37,22 @@ static const char help_text[] =
     "  limit [SIZE]          show or set the size limit (stored in "
     "DIR/config)\n"
     "  clear                 remove every entry not in use\n"
-    "  export FILE           write all valid entries to FILE (tar + zstd)\n"
-    "  import FILE --trust   add the entries of an exported FILE\n"
+    "  export [--sign-key KEY] FILE\n"
+    "                        write all valid entries to FILE (tar + zstd),\n"
+    "                        signed with KEY (from 'wasmaot key generate')\n"
+    "  import [--trust] [--trusted-keys DIR] FILE\n"
+    "                        add the entries of an exported FILE\n"
     "\n"
     "  --dir DIR   the cache directory (default $WASMAOT_CACHE_DIR,\n"
     "              $XDG_CACHE_HOME/wasmaot, ~/.cache/wasmaot)\n"
     "  --system    the shim's cache, " WK_SYSTEM_DIR "\n"
     "\n"
     "SIZE is bytes or a number with K, M, G, T (binary): 512M, 2G, 1.5G.\n"
-    "Imported entries are native code built elsewhere: --trust says you\n"
-    "vouch for the archive, since entries are not signed yet.\n";
+    "Imported entries are native code built elsewhere: each must be signed\n"
+    "by a key in the trusted-keys directory (every *.pub in it; default\n"
+    "$WASMAOT_TRUSTED_KEYS, $XDG_CONFIG_HOME/wasmaot/trusted-keys,\n"
+    "~/.config/wasmaot/trusted-keys), or --trust says you vouch for the\n"
+    "archive (import FILE --trust).\n";
 
 typedef struct cli {
   const char *dir;
@@ -341,16 +347,25 @@ static int cmd_limit(cli *x, int argc, char **argv) {
 /* ------------------------------------------------------ export, import */
 
 static int cmd_export(cli *x, int argc, char **argv) {
-  int i = sub_opts(argc, argv, NULL, no_argument, NULL, NULL);
+  const char *key = NULL;
+  int i = sub_opts(argc, argv, "sign-key", required_argument, NULL, &key);
   if (i < 0)
     return i == -2 ? WL_EXIT_OK : WL_EXIT_USAGE;
   if (argc - i != 1)
     return wl_usage_error("cache", "export takes one FILE");
-  if (open_cache(x))
+  wk_signer signer;
+  if (key && wk_signer_read(key, &signer, &x->err) != 0)
+    return fail(x, "reading the signing key");
+  if (open_cache(x)) {
+    wk_signer_wipe(&signer);
     return WL_EXIT_FAIL;
+  }
   wk_xfer_report rep;
   char size[32];
-  if (wk_export(x->c, argv[i], &rep, &x->err) != 0)
+  int rc = wk_export_signed(x->c, argv[i], key ? &signer : NULL, &rep, &x->err);
+  if (key)
+    wk_signer_wipe(&signer);
+  if (rc != 0)
     return fail(x, "exporting the cache");
   printf("exported %llu entr%s (%s) to %s", (unsigned long long)rep.n_entries,
          rep.n_entries == 1 ? "y" : "ies",
@@ -362,18 +377,60 @@ static int cmd_export(cli *x, int argc, char **argv) {
   return WL_EXIT_OK;
 }
 
+static void warn_key(void *ud, const char *msg) {
+  (void)ud;
+  fprintf(stderr, "wasmaot: warning: %s\n", msg);
+}
+
+static void on_refusal(void *ud, const wa_err *why) {
+  char buf[1024];
+  (void)ud;
+  wa_err_format(why, buf, sizeof buf);
+  fprintf(stderr, "wasmaot: refused %s\n", buf);
+}
+
 static int cmd_import(cli *x, int argc, char **argv) {
+  static const struct option opts[] = {
+      {"trust", no_argument, NULL, 't'},
+      {"trusted-keys", required_argument, NULL, 'k'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
   bool trust = false;
-  int i = sub_opts(argc, argv, "trust", no_argument, &trust, NULL);
-  if (i < 0)
-    return i == -2 ? WL_EXIT_OK : WL_EXIT_USAGE;
+  const char *keydir = NULL;
+  char dir[PATH_MAX];
+  int ch;
+  optind = 0; /* 0, not 1: glibc then forgets the '+' of the outer parse */
+  while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (ch == 't')
+      trust = true;
+    else if (ch == 'k')
+      keydir = optarg;
+    else if (ch == 'h') {
+      fputs(help_text, stdout);
+      return WL_EXIT_OK;
+    } else
+      return wl_usage_error("cache", "%s: unknown option", argv[0]);
+  }
+  int i = optind;
   if (argc - i != 1)
     return wl_usage_error("cache", "import takes one FILE");
-  if (open_cache(x))
+  if (!keydir) {
+    if (wk_trusted_default_dir(dir, sizeof dir, &x->err) != 0)
+      return fail(x, "locating the trusted keys");
+    keydir = dir;
+  }
+  wk_trusted keys;
+  if (wk_trusted_load(keydir, warn_key, NULL, &keys, &x->err) != 0)
+    return fail(x, "reading the trusted keys");
+  if (open_cache(x)) {
+    wk_trusted_free(&keys);
     return WL_EXIT_FAIL;
+  }
   wk_xfer_report rep;
   char size[32];
-  int rc = wk_import(x->c, argv[i], trust, &rep, &x->err);
+  int rc = wk_import_signed(x->c, argv[i], trust, &keys, on_refusal, NULL, &rep,
+                            &x->err);
+  wk_trusted_free(&keys);
   if (rep.n_entries || rep.n_skipped)
     printf("imported %llu entr%s (%s), %llu already present\n",
            (unsigned long long)rep.n_entries, rep.n_entries == 1 ? "y" : "ies",
