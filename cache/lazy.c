@@ -8,40 +8,16 @@
  * working stub.
  */
 #include "internal.h"
+#include "wa_lazy.h"
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
 
 #ifndef WK_ARCHIVE_SONAME
 #define WK_ARCHIVE_SONAME "libarchive.so.13"
 #endif
 
-#define WEAK __attribute__((weak))
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static void *handle;
-
-static void open_archive(void) {
-  handle = dlopen(WK_ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
-}
-
-/* The real function, or NULL (said once on stderr: a broken install; the
- * caller sees the function's failure value, e.g. NULL from
- * archive_read_new, and reports it). */
-static void *sym(const char *name) {
-  pthread_once(&once, open_archive);
-  void *f = handle ? dlsym(handle, name) : NULL;
-  if (!f) {
-    static int said;
-    if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
-      fprintf(stderr, "wasmaot: cannot load %s from %s: %s\n", name,
-              WK_ARCHIVE_SONAME, dlerror());
-  }
-  return f;
-}
+static wa_lazy_lib archive = WA_LAZY_LIB(WK_ARCHIVE_SONAME);
 
 /* X(return type, name, (parameters), (arguments), failure value) and
  * V(name, (parameters), (arguments)) for functions returning nothing. */
@@ -91,27 +67,8 @@ static void *sym(const char *name) {
   X(int, archive_write_set_format_pax_restricted, (struct archive * a), (a),   \
     ARCHIVE_FATAL)
 
-/* The real function's address is published atomically: threads may race. */
 #define WK__X(ret, name, params, args, fail)                                   \
-  WEAK ret name params {                                                       \
-    static void *real;                                                         \
-    void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                        \
-    if (!f) {                                                                  \
-      f = sym(#name);                                                          \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                            \
-    }                                                                          \
-    return f ? ((ret(*) params)f)args : fail;                                  \
-  }
-#define WK__V(name, params, args)                                              \
-  WEAK void name params {                                                      \
-    static void *real;                                                         \
-    void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                        \
-    if (!f) {                                                                  \
-      f = sym(#name);                                                          \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                            \
-    }                                                                          \
-    if (f)                                                                     \
-      ((void(*) params)f) args;                                                \
-  }
+  WA_LAZY_STUB(archive, ret, name, params, args, fail)
+#define WK__V(name, params, args) WA_LAZY_VSTUB(archive, name, params, args)
 
 WK_ARCHIVE_FUNCS(WK__X, WK__V)

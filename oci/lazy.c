@@ -10,12 +10,11 @@
  */
 #define CURL_DISABLE_TYPECHECK /* curl.h would make setopt a macro */
 #include "internal.h"
+#include "wa_lazy.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -26,38 +25,8 @@
 #define WO_ARCHIVE_SONAME "libarchive.so.13"
 #endif
 
-#define WEAK __attribute__((weak))
-
-typedef struct lib {
-  const char *soname;
-  pthread_once_t once;
-  void *handle;
-} lib;
-
-static lib curl_lib = {WO_CURL_SONAME, PTHREAD_ONCE_INIT, NULL};
-static lib archive_lib = {WO_ARCHIVE_SONAME, PTHREAD_ONCE_INIT, NULL};
-
-static void open_curl(void) {
-  curl_lib.handle = dlopen(curl_lib.soname, RTLD_NOW | RTLD_LOCAL);
-}
-static void open_archive(void) {
-  archive_lib.handle = dlopen(archive_lib.soname, RTLD_NOW | RTLD_LOCAL);
-}
-
-/* The real function, or NULL (said once on stderr: the library is part of
- * the installation, so this is a broken install, and callers see the
- * failure value of the function, e.g. NULL from curl_easy_init). */
-static void *sym(lib *l, void (*opener)(void), const char *name) {
-  pthread_once(&l->once, opener);
-  void *f = l->handle ? dlsym(l->handle, name) : NULL;
-  if (!f) {
-    static int said;
-    if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
-      fprintf(stderr, "wasmaot: cannot load %s from %s: %s\n", name, l->soname,
-              dlerror());
-  }
-  return f;
-}
+static wa_lazy_lib curl_lib = WA_LAZY_LIB(WO_CURL_SONAME);
+static wa_lazy_lib archive_lib = WA_LAZY_LIB(WO_ARCHIVE_SONAME);
 
 /* X(return type, name, (parameters), (arguments), failure value) */
 #define WO_CURL_FUNCS(X, V)                                                    \
@@ -161,52 +130,22 @@ static void *sym(lib *l, void (*opener)(void), const char *name) {
     ARCHIVE_FATAL)                                                             \
   X(int, archive_write_set_format_raw, (struct archive * a), (a), ARCHIVE_FATAL)
 
-/* A stub returning a value, and one returning nothing. The real
- * function's address is published atomically: threads may race to it. */
-#define WO__STUB(lib_, opener, ret, name, params, args, fail)                  \
-  WEAK ret name params {                                                       \
-    static void *real;                                                         \
-    void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                        \
-    if (!f) {                                                                  \
-      f = sym(&lib_, opener, #name);                                           \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                            \
-    }                                                                          \
-    return f ? ((ret(*) params)f)args : fail;                                  \
-  }
-#define WO__VSTUB(lib_, opener, name, params, args)                            \
-  WEAK void name params {                                                      \
-    static void *real;                                                         \
-    void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                        \
-    if (!f) {                                                                  \
-      f = sym(&lib_, opener, #name);                                           \
-      __atomic_store_n(&real, f, __ATOMIC_RELEASE);                            \
-    }                                                                          \
-    if (f)                                                                     \
-      ((void(*) params)f) args;                                                \
-  }
-
 #define CURL_X(ret, name, params, args, fail)                                  \
-  WO__STUB(curl_lib, open_curl, ret, name, params, args, fail)
-#define CURL_V(name, params, args)                                             \
-  WO__VSTUB(curl_lib, open_curl, name, params, args)
+  WA_LAZY_STUB(curl_lib, ret, name, params, args, fail)
+#define CURL_V(name, params, args) WA_LAZY_VSTUB(curl_lib, name, params, args)
 #define ARCHIVE_X(ret, name, params, args, fail)                               \
-  WO__STUB(archive_lib, open_archive, ret, name, params, args, fail)
+  WA_LAZY_STUB(archive_lib, ret, name, params, args, fail)
 #define ARCHIVE_V(name, params, args)                                          \
-  WO__VSTUB(archive_lib, open_archive, name, params, args)
+  WA_LAZY_VSTUB(archive_lib, name, params, args)
 
 WO_CURL_FUNCS(CURL_X, CURL_V)
 WO_ARCHIVE_FUNCS(ARCHIVE_X, ARCHIVE_V)
 
 /* The variadic ones take one argument after the option; its type follows
  * from the option's range (curl.h's CURLOPTTYPE_* bases). */
-WEAK CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...) {
+__attribute__((weak)) CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...) {
   typedef CURLcode (*fn)(CURL *, CURLoption, ...);
-  static void *real;
-  void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-  if (!f) {
-    f = sym(&curl_lib, open_curl, "curl_easy_setopt");
-    __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-  }
+  WA_LAZY_REAL(curl_lib, curl_easy_setopt)
   if (!f)
     return CURLE_FAILED_INIT;
   va_list ap;
@@ -227,14 +166,9 @@ WEAK CURLcode curl_easy_setopt(CURL *h, CURLoption opt, ...) {
   return rc;
 }
 
-WEAK CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...) {
+__attribute__((weak)) CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...) {
   typedef CURLcode (*fn)(CURL *, CURLINFO, ...);
-  static void *real;
-  void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-  if (!f) {
-    f = sym(&curl_lib, open_curl, "curl_easy_getinfo");
-    __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-  }
+  WA_LAZY_REAL(curl_lib, curl_easy_getinfo)
   if (!f)
     return CURLE_FAILED_INIT;
   va_list ap;
@@ -244,14 +178,10 @@ WEAK CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...) {
   return ((fn)f)(h, info, out);
 }
 
-WEAK void archive_set_error(struct archive *a, int code, const char *fmt, ...) {
+__attribute__((weak)) void archive_set_error(struct archive *a, int code,
+                                             const char *fmt, ...) {
   typedef void (*fn)(struct archive *, int, const char *, ...);
-  static void *real;
-  void *f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-  if (!f) {
-    f = sym(&archive_lib, open_archive, "archive_set_error");
-    __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-  }
+  WA_LAZY_REAL(archive_lib, archive_set_error)
   if (!f)
     return;
   char msg[512];
