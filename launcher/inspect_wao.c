@@ -11,19 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Names are arbitrary bytes: print them quoted with escapes. */
 static void put_name(wr_name n) {
-  putchar('"');
-  for (uint32_t i = 0; i < n.len; i++) {
-    unsigned char c = (unsigned char)n.ptr[i];
-    if (c == '"' || c == '\\')
-      printf("\\%c", c);
-    else if (c < 0x20 || c == 0x7f)
-      printf("\\x%02x", c);
-    else
-      putchar(c);
-  }
-  putchar('"');
+  wl_put_quoted(n.ptr, n.len);
 }
 
 static void put_type(const wr_meta_type *t) {

@@ -78,6 +78,9 @@ int wl_inspect_artifact(const char *path);
 
 /* Prints "wasmaot: error: <context>: <formatted err>" on stderr. */
 void wl_report_err(const char *context, const wa_err *err);
+
+/* Prints a Wasm name (arbitrary bytes) on stdout, quoted, with escapes. */
+void wl_put_quoted(const char *p, size_t len);
 /* Prints "wasmaot: <cmd>: <msg>" plus the usage line; returns WL_EXIT_USAGE. */
 int wl_usage_error(const char *cmd, const char *fmt, ...) WA_PRINTF(2, 3);
 

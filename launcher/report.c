@@ -57,3 +57,17 @@ void wl_progress_done(wl_progress *p) {
     fprintf(stderr, "\r\033[K");
   p->last_pct = -1;
 }
+
+void wl_put_quoted(const char *p, size_t len) {
+  putchar('"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == '"' || c == '\\')
+      printf("\\%c", c);
+    else if (c < 0x20 || c == 0x7f)
+      printf("\\x%02x", c);
+    else
+      putchar(c);
+  }
+  putchar('"');
+}

@@ -28,11 +28,15 @@ enum {
 };
 
 static const char *const sec_names[SEC_LIMIT] = {
-    "custom", "type",   "import", "function", "table", "memory", "global",
-    "export", "start",  "element", "code",    "data",  "data count"};
+    "custom", "type",  "import",  "function", "table", "memory",    "global",
+    "export", "start", "element", "code",     "data",  "data count"};
+
+const char *wm_section_name(uint8_t id) {
+  return id < SEC_LIMIT ? sec_names[id] : "unknown";
+}
 
 /* Rank in the required order; data count sits between element and code. */
-static const uint8_t sec_rank[SEC_LIMIT] = {0, 1, 2,  3,  4,  5, 6,
+static const uint8_t sec_rank[SEC_LIMIT] = {0, 1, 2, 3,  4,  5, 6,
                                             7, 8, 9, 11, 12, 10};
 
 typedef struct dec {
@@ -43,7 +47,7 @@ typedef struct dec {
   wm_section *secs; /* wa_malloc'd while decoding */
   uint32_t cap_secs;
   const uint8_t *names, *names_end; /* first "name" custom section */
-  bool wrapped; /* the error already names its section */
+  bool wrapped;                     /* the error already names its section */
 } dec;
 
 void *wm__alloc(wm_module *m, size_t n, size_t size, wa_err *err) {
@@ -61,23 +65,22 @@ void *wm__alloc(wm_module *m, size_t n, size_t size, wa_err *err) {
 
 /* Allocates an index space of imports + n_def entries on first use. */
 #define ALLOC_SPACE(d, arr, n_imp, n_def)                                      \
-  ((d)->m->arr = wm__alloc((d)->m, (size_t)(n_imp) + (n_def),                 \
+  ((d)->m->arr = wm__alloc((d)->m, (size_t)(n_imp) + (n_def),                  \
                            sizeof *(d)->m->arr, (d)->err),                     \
    ((d)->m->arr || (size_t)(n_imp) + (n_def) == 0) ? 0 : WA_ENOMEM)
 
 static int read_valtype(wm_reader *r, uint8_t *out, wa_err *err) {
   int rc = wm__u8(r, out, err);
   if (rc == 0 && !wm__valtype_ok(*out))
-    return wm__malformed(r, r->p - 1, err, "malformed value type 0x%02x",
-                         *out);
+    return wm__malformed(r, r->p - 1, err, "malformed value type 0x%02x", *out);
   return rc;
 }
 
 static int read_reftype(wm_reader *r, uint8_t *out, wa_err *err) {
   int rc = wm__u8(r, out, err);
   if (rc == 0 && !wm_is_reftype(*out))
-    return wm__malformed(r, r->p - 1, err,
-                         "malformed reference type 0x%02x", *out);
+    return wm__malformed(r, r->p - 1, err, "malformed reference type 0x%02x",
+                         *out);
   return rc;
 }
 
@@ -119,8 +122,7 @@ static int read_globaltype(wm_reader *r, wm_globaltype *out, wa_err *err) {
   if (rc)
     return rc;
   if (mut > 1)
-    return wm__malformed(r, r->p - 1, err, "malformed mutability 0x%02x",
-                         mut);
+    return wm__malformed(r, r->p - 1, err, "malformed mutability 0x%02x", mut);
   out->mut = mut == 1;
   return 0;
 }
@@ -373,8 +375,7 @@ static int sec_function(dec *d, wm_reader *r) {
     return rc;
   d->n_func_decls = n;
   for (uint32_t i = 0; i < n; i++)
-    if ((rc = wm__u32(r, &d->m->func_types[d->m->n_func_imports + i],
-                      d->err)))
+    if ((rc = wm__u32(r, &d->m->func_types[d->m->n_func_imports + i], d->err)))
       return rc;
   return 0;
 }
@@ -403,9 +404,8 @@ static int sec_memory(dec *d, wm_reader *r) {
   if (rc || (rc = space_memories(d, n)))
     return rc;
   for (uint32_t i = 0; i < n; i++)
-    if ((rc = read_limits(
-             r, &d->m->memories[d->m->n_memory_imports + i].limits,
-             d->err)))
+    if ((rc = read_limits(r, &d->m->memories[d->m->n_memory_imports + i].limits,
+                          d->err)))
       return rc;
   return 0;
 }
@@ -493,10 +493,9 @@ static int read_elem(dec *d, wm_reader *r, uint32_t i, wm_elem *e) {
     if (rc)
       return rc;
   }
-  m->features |= (flags == 0 || flags == 4) ? 0
-                 : (flags == 1 || flags == 5)
-                     ? WM_FEATURE_BULK_MEMORY
-                     : WM_FEATURE_REFERENCE_TYPES;
+  m->features |= (flags == 0 || flags == 4)   ? 0
+                 : (flags == 1 || flags == 5) ? WM_FEATURE_BULK_MEMORY
+                                              : WM_FEATURE_REFERENCE_TYPES;
   if (flags & 4)
     m->features |= WM_FEATURE_BULK_MEMORY;
   if (e->elemtype == WM_EXTERNREF)
@@ -609,8 +608,8 @@ static int sec_code(dec *d, wm_reader *r) {
     if ((rc = read_code(d, r, i, &m->codes[i]))) {
       /* Same prefix as the validator's errors in bodies. */
       if (rc != WA_ENOMEM)
-        wa_err_wrap(d->err, "code section, function %u: ",
-                    m->n_func_imports + i);
+        wa_err_wrap(d->err,
+                    "code section, function %u: ", m->n_func_imports + i);
       d->wrapped = true;
       return rc;
     }
@@ -787,8 +786,7 @@ static int decode(dec *d) {
     return wm__malformed(&r, r.end, d->err,
                          "unexpected end (the version is missing)");
   uint32_t version = (uint32_t)m->bytes[4] | (uint32_t)m->bytes[5] << 8 |
-                     (uint32_t)m->bytes[6] << 16 |
-                     (uint32_t)m->bytes[7] << 24;
+                     (uint32_t)m->bytes[6] << 16 | (uint32_t)m->bytes[7] << 24;
   if (version != 1)
     return wm__malformed(&r, r.p + 4, d->err, "unknown binary version %u",
                          version);

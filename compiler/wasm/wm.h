@@ -262,6 +262,8 @@ enum {
 #undef WM__X
 };
 const char *wm_feature_name(uint32_t bit);
+/* "type", "data count", ...; "unknown" past the last section id. */
+const char *wm_section_name(uint8_t id);
 
 /*
  * The decoded module. Index spaces put imports first, as the spec does:
