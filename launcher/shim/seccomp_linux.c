@@ -38,31 +38,37 @@ void wl_seccomp_rule(int i, const char **out_name, const char **out_rule) {
   *out_rule = i >= 0 && i < N_ROWS ? rows[i].rule_name : NULL;
 }
 
+/* libseccomp's SCMP_An() leave datum_b to the compiler's zeroing, which
+ * clang's -Wmissing-field-initializers rejects; spell every field. */
+#define ARG(n, op_, a, b)                                                      \
+  ((struct scmp_arg_cmp){                                                      \
+      .arg = (n), .op = (op_), .datum_a = (a), .datum_b = (b)})
+
 static int add(scmp_filter_ctx ctx, int nr, int rule) {
   uint32_t allow = SCMP_ACT_ALLOW;
   switch (rule) {
   case R_NOEXEC:
     return seccomp_rule_add(ctx, allow, nr, 1,
-                            SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+                            ARG(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
   case R_THREAD:
     return seccomp_rule_add(
         ctx, allow, nr, 1,
-        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+        ARG(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
   case R_SELF:
     return seccomp_rule_add(ctx, allow, nr, 1,
-                            SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+                            ARG(0, SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
   case R_TTY: {
     static const unsigned long reqs[] = {TCGETS, TIOCGWINSZ, FIONREAD};
     for (size_t i = 0; i < sizeof reqs / sizeof reqs[0]; i++) {
       int rc = seccomp_rule_add(ctx, allow, nr, 1,
-                                SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)reqs[i]));
+                                ARG(1, SCMP_CMP_EQ, (scmp_datum_t)reqs[i], 0));
       if (rc != 0)
         return rc;
     }
     return 0;
   }
   case R_GETONLY:
-    return seccomp_rule_add(ctx, allow, nr, 1, SCMP_A2(SCMP_CMP_EQ, 0));
+    return seccomp_rule_add(ctx, allow, nr, 1, ARG(2, SCMP_CMP_EQ, 0, 0));
   case R_ENOSYS:
     return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
   default:
