@@ -189,7 +189,7 @@ int wl_inspect_artifact(const char *path) {
   wr_meta m;
   int status = WL_EXIT_FAIL;
   if (wa_file_map(path, &map, &err) != 0 ||
-      wr_artifact_read_meta(map.data, map.len, path, &arena, &m, &err) != 0) {
+      wr_artifact_describe(map.data, map.len, path, &arena, &m, &err) != 0) {
     wl_report_err("inspect", &err);
     goto out;
   }

@@ -22,8 +22,12 @@
 #error "wasmaot runtime: unsupported host architecture"
 #endif
 
-const char *wr_host_triple(void) { return HOST_ARCH "-unknown-linux-gnu"; }
-const char *wr_host_arch(void) { return HOST_ARCH; }
+const char *wr_host_triple(void) {
+  return HOST_ARCH "-unknown-linux-gnu";
+}
+const char *wr_host_arch(void) {
+  return HOST_ARCH;
+}
 
 static const char *machine_name(unsigned m, char *buf, size_t n) {
   switch (m) {
@@ -49,7 +53,8 @@ static const char *machine_name(unsigned m, char *buf, size_t n) {
 
 /* The header fields that decide whether this host can run the artifact,
  * read before libelf so the answer does not depend on its error paths. */
-static int check_ident(const uint8_t *b, size_t len, wa_err *err) {
+static int check_ident(const uint8_t *b, size_t len, bool any_machine,
+                       wa_err *err) {
   if (len < sizeof(Elf64_Ehdr) || memcmp(b, ELFMAG, SELFMAG) != 0)
     return wa_fail(err, WA_ECORRUPT, 0, "not an ELF file");
   if (b[EI_CLASS] != ELFCLASS64)
@@ -61,7 +66,7 @@ static int check_ident(const uint8_t *b, size_t len, wa_err *err) {
                    "artifact is not little-endian, this host is");
   unsigned type = (unsigned)b[16] | (unsigned)b[17] << 8;
   unsigned machine = (unsigned)b[18] | (unsigned)b[19] << 8;
-  if (machine != HOST_MACHINE) {
+  if (machine != HOST_MACHINE && !any_machine) {
     char buf[32];
     return wa_fail(err, WA_EMISMATCH, 18, "artifact is for %s, this host is %s",
                    machine_name(machine, buf, sizeof buf), HOST_ARCH);
@@ -73,14 +78,12 @@ static int check_ident(const uint8_t *b, size_t len, wa_err *err) {
 }
 
 static int elf_error(wa_err *err, const char *doing) {
-  return wa_fail(err, WA_ECORRUPT, WA_NOOFF, "%s: %s", doing,
-                 elf_errmsg(-1));
+  return wa_fail(err, WA_ECORRUPT, WA_NOOFF, "%s: %s", doing, elf_errmsg(-1));
 }
 
 /* Every section's bytes must lie inside the file, so later code can take
  * pointers into 'bytes' without libelf's conversions. */
-static int check_sections(Elf *elf, size_t len, size_t *shstrndx,
-                          wa_err *err) {
+static int check_sections(Elf *elf, size_t len, size_t *shstrndx, wa_err *err) {
   size_t n;
   if (elf_getshdrnum(elf, &n) != 0)
     return elf_error(err, "reading the section count");
@@ -95,7 +98,8 @@ static int check_sections(Elf *elf, size_t len, size_t *shstrndx,
         (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset))
       return wa_fail(err, WA_ECORRUPT, sh.sh_offset,
                      "section %zu (offset %llu size %llu) runs past the end "
-                     "of the file", i, (unsigned long long)sh.sh_offset,
+                     "of the file",
+                     i, (unsigned long long)sh.sh_offset,
                      (unsigned long long)sh.sh_size);
   }
   return 0;
@@ -119,10 +123,11 @@ static size_t find_section(Elf *elf, size_t shstrndx, const char *name,
 }
 
 int wr__artifact_parse(const uint8_t *bytes, size_t len, const char *what,
-                       wa_arena *arena, bool copy_meta, wr_meta *meta,
+                       wa_arena *arena, unsigned flags, wr_meta *meta,
                        Elf **out_elf, wa_err *err) {
   *out_elf = NULL;
-  int rc = check_ident(bytes, len, err);
+  bool copy_meta = flags & WR__PARSE_COPY;
+  int rc = check_ident(bytes, len, flags & WR__PARSE_ANY_MACHINE, err);
   if (rc)
     goto out;
   if (elf_version(EV_CURRENT) == EV_NONE) {
@@ -219,12 +224,13 @@ static int check_feature_list(const char *p, size_t n, const char *source,
       if (has == 0)
         return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                        "cpu features: artifact needs +%.*s (%s), this host "
-                       "does not have it", len, p + i + 1, source);
+                       "does not have it",
+                       len, p + i + 1, source);
       if (has < 0)
         return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                        "cpu features: artifact needs +%.*s (%s), which this "
-                       "runtime cannot detect on %s", len, p + i + 1, source,
-                       HOST_ARCH);
+                       "runtime cannot detect on %s",
+                       len, p + i + 1, source, HOST_ARCH);
     }
     i = j + 1;
   }
@@ -245,15 +251,27 @@ int wr__check_host(const wr_meta *m, wa_err *err) {
   if (base)
     rc = check_feature_list(base, strlen(base), "from its cpu", err);
   if (!rc)
-    rc = check_feature_list(m->features.ptr, m->features.len, "from its "
-                            "feature list", err);
+    rc = check_feature_list(m->features.ptr, m->features.len,
+                            "from its "
+                            "feature list",
+                            err);
   return rc;
 }
 
 int wr_artifact_read_meta(const uint8_t *bytes, size_t len, const char *what,
                           wa_arena *arena, wr_meta *out, wa_err *err) {
   Elf *elf;
-  int rc = wr__artifact_parse(bytes, len, what, arena, false, out, &elf, err);
+  int rc = wr__artifact_parse(bytes, len, what, arena, 0, out, &elf, err);
+  if (!rc)
+    elf_end(elf);
+  return rc;
+}
+
+int wr_artifact_describe(const uint8_t *bytes, size_t len, const char *what,
+                         wa_arena *arena, wr_meta *out, wa_err *err) {
+  Elf *elf;
+  int rc = wr__artifact_parse(bytes, len, what, arena, WR__PARSE_ANY_MACHINE,
+                              out, &elf, err);
   if (!rc)
     elf_end(elf);
   return rc;
@@ -265,8 +283,8 @@ int wr_artifact_read_meta(const uint8_t *bytes, size_t len, const char *what,
 static int load(wr_artifact *a, const uint8_t *bytes, size_t len,
                 const char *what, wa_err *err) {
   Elf *elf = NULL;
-  int rc = wr__artifact_parse(bytes, len, what, &a->arena, true, &a->meta,
-                              &elf, err);
+  int rc = wr__artifact_parse(bytes, len, what, &a->arena, WR__PARSE_COPY,
+                              &a->meta, &elf, err);
   if (rc)
     return rc;
   GElf_Shdr sh;
@@ -287,8 +305,9 @@ static int load(wr_artifact *a, const uint8_t *bytes, size_t len,
     if (d->data_off > a->data_len || d->len > a->data_len - d->data_off) {
       rc = wa_fail(err, WA_ECORRUPT, WA_NOOFF,
                    "data segment %u (offset %llu, %u bytes) lies outside "
-                   "%s (%llu bytes)", i, (unsigned long long)d->data_off,
-                   d->len, WR_SECTION_DATA, (unsigned long long)a->data_len);
+                   "%s (%llu bytes)",
+                   i, (unsigned long long)d->data_off, d->len, WR_SECTION_DATA,
+                   (unsigned long long)a->data_len);
       goto out;
     }
   }
@@ -355,4 +374,6 @@ void wr_artifact_free(wr_artifact *a) {
   wa_free(a);
 }
 
-const wr_meta *wr_artifact_meta(const wr_artifact *a) { return &a->meta; }
+const wr_meta *wr_artifact_meta(const wr_artifact *a) {
+  return &a->meta;
+}

@@ -29,10 +29,10 @@ struct wr_artifact {
   atomic_int refs;
   wa_arena arena; /* meta, copied meta blob, link tables */
   wr_meta meta;
-  wa_map map;            /* wr_artifact_open: the file, owned */
-  const uint8_t *data;   /* .wasmaot.data (in map or caller's bytes) */
+  wa_map map;          /* wr_artifact_open: the file, owned */
+  const uint8_t *data; /* .wasmaot.data (in map or caller's bytes) */
   uint64_t data_len;
-  uint8_t *image;        /* one mapping: text | rodata+GOT | data */
+  uint8_t *image; /* one mapping: text | rodata+GOT | data */
   size_t image_size;
   uintptr_t code_start, code_end; /* the executable part of image */
   void *const *funcs;             /* wasmaot_funcs */
@@ -44,17 +44,20 @@ struct wr_artifact {
 };
 
 /* Checks the ELF header and section table, finds and decodes the metadata
- * (a copy of it in 'arena' if copy_meta). Leaves *elf open on success. */
+ * (a copy of it in 'arena' with WR__PARSE_COPY; an artifact for another
+ * architecture only with WR__PARSE_ANY_MACHINE). Leaves *elf open on
+ * success. */
+enum { WR__PARSE_COPY = 1, WR__PARSE_ANY_MACHINE = 2 };
 struct Elf;
 int wr__artifact_parse(const uint8_t *bytes, size_t len, const char *what,
-                       wa_arena *arena, bool copy_meta, wr_meta *meta,
+                       wa_arena *arena, unsigned flags, wr_meta *meta,
                        struct Elf **elf, wa_err *err) WA_MUST_CHECK;
 int wr__check_host(const wr_meta *m, wa_err *err) WA_MUST_CHECK;
 
 /* link.c: lays out, relocates and protects the image; fills the code,
  * function and table fields of a. */
-int wr__link(wr_artifact *a, struct Elf *elf, const uint8_t *bytes,
-             size_t len, wa_err *err) WA_MUST_CHECK;
+int wr__link(wr_artifact *a, struct Elf *elf, const uint8_t *bytes, size_t len,
+             wa_err *err) WA_MUST_CHECK;
 void wr__unlink(wr_artifact *a);
 void wr__artifact_ref(wr_artifact *a);
 
@@ -92,9 +95,8 @@ struct wr_memory {
   wr_memory *next;    /* store list */
 };
 
-int wr__memory_create(uint32_t min, uint32_t max, bool has_max,
-                      uint8_t bounds, wr_memory **out,
-                      wa_err *err) WA_MUST_CHECK;
+int wr__memory_create(uint32_t min, uint32_t max, bool has_max, uint8_t bounds,
+                      wr_memory **out, wa_err *err) WA_MUST_CHECK;
 void wr__memory_free(wr_memory *m);
 
 /* ----------------------------------------------------------------- table */
@@ -109,9 +111,8 @@ struct wr_table {
   wr_table *next;
 };
 
-int wr__table_create(uint8_t elemtype, uint32_t min, uint32_t max,
-                     bool has_max, void *init, wr_table **out,
-                     wa_err *err) WA_MUST_CHECK;
+int wr__table_create(uint8_t elemtype, uint32_t min, uint32_t max, bool has_max,
+                     void *init, wr_table **out, wa_err *err) WA_MUST_CHECK;
 void wr__table_free(wr_table *t);
 uint32_t wr__table_grow(wr_table *t, uint32_t delta, void *init);
 
@@ -128,20 +129,21 @@ struct wr_global {
 /* ------------------------------------------------------------- functions */
 
 struct wr_func {
-  wr_funcref ref;            /* first: tables and vmctx->funcs point here */
+  wr_funcref ref; /* first: tables and vmctx->funcs point here */
   const wr_meta_type *type;
-  wr_instance *inst;         /* defining/importing instance; NULL for host */
-  uint32_t typeidx;          /* in inst's module (its trampolines) */
-  wr_host_fn fn;             /* host functions */
+  wr_instance *inst; /* defining/importing instance; NULL for host */
+  uint32_t typeidx;  /* in inst's module (its trampolines) */
+  wr_host_fn fn;     /* host functions */
   void *env;
-  wr_meta_type own_type;     /* host functions: copy of the signature */
+  wr_meta_type own_type; /* host functions: copy of the signature */
   uint8_t *own_types;
-  wr_func *next;             /* store list (host functions) */
+  wr_func *next; /* store list (host functions) */
 };
 
 /* Process-wide canonical id of a function signature (call_indirect
  * compares these across instances). */
-int wr__type_id(const wr_meta_type *t, uint32_t *out, wa_err *err) WA_MUST_CHECK;
+int wr__type_id(const wr_meta_type *t, uint32_t *out,
+                wa_err *err) WA_MUST_CHECK;
 bool wr__type_eq(const wr_meta_type *a, const wr_meta_type *b);
 
 /* -------------------------------------------------------------- instance */
@@ -160,16 +162,16 @@ struct wr_instance {
   wr_vmctx_header *vmctx;
   wr_vmctx_layout layout;
   uint32_t *type_ids;
-  wr_func **funcs;   /* per function index (vmctx->funcs) */
+  wr_func **funcs;    /* per function index (vmctx->funcs) */
   wr_func *own_funcs; /* defined functions, then host-import wrappers */
   wr_table **tables;
   wr_table_abi **table_abis;
   wr_memory **memories;
   wr_global **globals;
   wr_global *own_globals;
-  void ***elem_refs;   /* evaluated element segments */
-  uint32_t *elem_len;  /* 0 once dropped */
-  uint32_t *data_len;  /* 0 once dropped */
+  void ***elem_refs;  /* evaluated element segments */
+  uint32_t *elem_len; /* 0 once dropped */
+  uint32_t *data_len; /* 0 once dropped */
   wr_instance *next;
 };
 

@@ -21,7 +21,7 @@
 typedef struct wr_artifact wr_artifact;
 typedef struct wr_store wr_store;
 typedef struct wr_instance wr_instance;
-typedef struct wr_func wr_func;     /* = a wr_funcref record */
+typedef struct wr_func wr_func; /* = a wr_funcref record */
 typedef struct wr_memory wr_memory;
 typedef struct wr_table wr_table;
 typedef struct wr_global wr_global;
@@ -31,9 +31,9 @@ typedef struct wr_global wr_global;
 #define WR_TRAP_MAX_FRAMES 32
 
 typedef struct wr_frame {
-  uint32_t func_index; /* in the module that defines it */
-  wr_name func_name;   /* from the name section; len 0 if none */
-  wr_name module_name; /* len 0 if none */
+  uint32_t func_index;  /* in the module that defines it */
+  wr_name func_name;    /* from the name section; len 0 if none */
+  wr_name module_name;  /* len 0 if none */
   uint32_t code_offset; /* pc - function start */
 } wr_frame;
 
@@ -70,10 +70,15 @@ const wr_meta *wr_artifact_meta(const wr_artifact *a);
 int wr_artifact_read_meta(const uint8_t *bytes, size_t len, const char *what,
                           wa_arena *arena, wr_meta *out,
                           wa_err *err) WA_MUST_CHECK;
+/* The same for an artifact of any architecture (for `inspect`, which
+ * describes what it cannot run); read_meta refuses a foreign one. */
+int wr_artifact_describe(const uint8_t *bytes, size_t len, const char *what,
+                         wa_arena *arena, wr_meta *out,
+                         wa_err *err) WA_MUST_CHECK;
 
 /* This host's description, as artifacts record it. */
-const char *wr_host_triple(void);      /* "x86_64-unknown-linux-gnu" */
-const char *wr_host_arch(void);        /* "x86_64" */
+const char *wr_host_triple(void); /* "x86_64-unknown-linux-gnu" */
+const char *wr_host_arch(void);   /* "x86_64" */
 
 /* ---------------------------------------------------------------- store */
 

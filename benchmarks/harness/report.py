@@ -293,8 +293,9 @@ ctest --test-dir build -R bench_checksums   # the --quick checksum test
 Options: `--work DIR` (default `build/benchmarks`), `--wasmaot PATH`
 (default `$WASMAOT` or `build/launcher/wasmaot`), `--decode-tool PATH`
 (default `benchmarks/bench_decode` in the same build), `--cpus
-LIST|auto|none` (pin measured processes; `auto` = the last CPU), `--reps`,
-`--compile-reps`, `--startup-reps`, `--large-reps`, `--timeout`,
+LIST|auto|none` (pin measured processes; default none, `auto` = the last
+CPU), `--reps` (default 3), `--compile-reps` (1), `--startup-reps` (15),
+`--large-reps` (1), `--large-timeout` (900 s), `--warmup`, `--timeout`,
 `--scalar ENGINE,...` (run an engine on the build without simd128),
 `--require ENGINE,...` (fail when an engine is unavailable), `-v` (print
 every command). `BENCH_LARGE_WASM=FILE` replaces the generated large module.

@@ -50,22 +50,30 @@ def parse_args(argv, root):
                    help='the bench_decode driver (default: '
                    'benchmarks/bench_decode next to the wasmaot build)')
     p.add_argument('--kernels', help='comma-separated kernel names')
-    p.add_argument('--reps', type=int, default=5,
-                   help='timed runs per kernel and engine (default 5)')
-    p.add_argument('--compile-reps', type=int, default=3)
+    # Defaults sized for the project's 2-CPU machines: a full run takes
+    # about 18 minutes there (most of it the large module at -O2).
+    p.add_argument('--reps', type=int, default=3,
+                   help='timed runs per kernel and engine (default 3)')
+    p.add_argument('--compile-reps', type=int, default=1)
+    p.add_argument('--warmup', dest='warmup', action='store_true',
+                   default=False,
+                   help='one untimed run per kernel and engine before the '
+                   'timed ones (default: none; the timed runs check every '
+                   'checksum either way)')
     p.add_argument('--no-warmup', dest='warmup', action='store_false',
-                   help='no untimed run per kernel and engine before the '
-                   'timed ones (the timed runs still check every checksum)')
-    p.add_argument('--startup-reps', type=int, default=30)
-    p.add_argument('--large-reps', type=int, default=2,
+                   help=argparse.SUPPRESS)
+    p.add_argument('--startup-reps', type=int, default=15)
+    p.add_argument('--large-reps', type=int, default=1,
                    help='compiles of the large module per compiler (each '
-                   'takes up to minutes; default 2)')
-    p.add_argument('--large-timeout', type=int, default=1800,
+                   'takes up to minutes; default 1)')
+    p.add_argument('--large-timeout', type=int, default=900,
                    help='seconds before one compile of the large module is '
-                   'stopped and reported as timed out (default 1800)')
-    p.add_argument('--cpus', default='auto',
-                   help='CPU list to pin every measured process to: "auto" '
-                   '(the last CPU), "none", or e.g. "1" / "2,3"')
+                   'stopped and reported as timed out (default 900)')
+    p.add_argument('--cpus', default='none',
+                   help='CPU list to pin every measured process to: "none" '
+                   '(default: a machine shared with other work is better '
+                   'left to the scheduler), "auto" (the last CPU), or e.g. '
+                   '"1" / "2,3"')
     p.add_argument('--timeout', type=int, default=300,
                    help='seconds before one run is killed (default 300)')
     p.add_argument('--scalar', default='',

@@ -32,6 +32,14 @@ for want in 'format version: ' 'target: x86_64-unknown-linux-gnu' \
   'bounds: guard, opt level: 2' 'module sha256: ' 'runs on this host: yes'; do
   check "inspect .wao shows '$want'" grep -qF "$want" "$tmp/wao.out"
 done
+"$W" compile --target aarch64-unknown-linux-gnu "$M" -o "$tmp/a64.wao" \
+  >/dev/null 2>&1
+"$W" inspect "$tmp/a64.wao" >"$tmp/a64.out" 2>&1
+check "inspect of an aarch64 artifact exits 0" test $? -eq 0
+check "inspect of an aarch64 artifact names its target" \
+  grep -qF 'target: aarch64-unknown-linux-gnu' "$tmp/a64.out"
+check "inspect of an aarch64 artifact says why it cannot run here" \
+  grep -qF 'runs on this host: no: artifact is for aarch64, this host is x86_64' "$tmp/a64.out"
 printf 'not wasm at all' >"$tmp/junk.wasm"
 "$W" inspect "$tmp/junk.wasm" >"$tmp/junk.out" 2>&1
 rc=$?
