@@ -52,6 +52,8 @@ typedef struct wl_module_opts {
   uint8_t bounds;       /* WR_BOUNDS_* when compiling */
   bool no_cache;        /* compile in memory, leave the cache alone */
   const char *platform; /* images: "os/arch"; NULL picks a Wasm platform */
+  bool plain_http;      /* registry images: http:// */
+  bool tls_no_verify;   /* registry images: accept any certificate */
 } wl_module_opts;
 typedef struct wl_module wl_module;
 struct wr_artifact;
@@ -59,6 +61,22 @@ struct wo_module;
 /* Whether 'src' names an image rather than a file. */
 bool wl_module_is_image(const char *src);
 int wl_module_open(const char *src, const wl_module_opts *o, wl_module **out,
+                   wa_err *err) WA_MUST_CHECK;
+/* `wasmaot warm`: pulls image 'src' (always, even if stored) and fills
+ * the artifact cache for its module under one target without loading the
+ * artifact. triple NULL is the host configured as `run` configures it (so
+ * a later run hits); another triple gets its portable baseline CPU. */
+typedef struct wl_warm_target {
+  const char *triple;
+  uint8_t bounds;    /* WR_BOUNDS_* */
+  uint8_t opt_level; /* 0..3; `run` uses 2 */
+} wl_warm_target;
+typedef struct wl_warm_result {
+  bool compiled; /* false: the entry was already cached */
+  char key[65];  /* the entry's key, hex */
+} wl_warm_result;
+int wl_module_warm(const char *src, const wl_module_opts *o,
+                   const wl_warm_target *t, wl_warm_result *res,
                    wa_err *err) WA_MUST_CHECK;
 /* Owned by the module: valid until wl_module_close. */
 struct wr_artifact *wl_module_artifact(const wl_module *m);

@@ -171,6 +171,9 @@ struct wl_module {
   char run_dir[PATH_MAX]; /* temp dir holding the rootfs, removed at close */
   char rootfs[PATH_MAX + 16];
   char name[1024];
+  /* wl_module_warm: fill the cache under this configuration instead of
+   * loading (a cross target's artifact would not load here anyway) */
+  const wc_config *warm;
 };
 
 /* -------------------------------------------------------- compiling */
@@ -226,8 +229,9 @@ static void config_for(const wk_resolved *r, const wc_config *c,
 }
 
 /* The cache path: resolution (remembered, else from the compiler), key,
- * wk_get (which fills a miss once across processes), then load. */
-static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
+ * then wk_get, which fills a miss once across processes. Leaves the entry
+ * in m->entry. */
+static int cache_entry(wl_module *m, const uint8_t *wasm, size_t len,
                        const char *what, const wc_config *cfg, wa_err *err) {
   uint8_t digest[32], id[32];
   wk_resolved res;
@@ -272,6 +276,14 @@ static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
   wk_key_hex(wk_entry_key(m->entry), hex);
   if (!wk_entry_filled(m->entry))
     cache_log("hit %.16s: %s", hex, what);
+  return 0;
+}
+
+static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
+                       const char *what, const wc_config *cfg, wa_err *err) {
+  int rc = cache_entry(m, wasm, len, what, cfg, err);
+  if (rc)
+    return rc;
   return wr_artifact_load(wk_entry_data(m->entry), wk_entry_size(m->entry),
                           wk_entry_path(m->entry), &m->artifact, err);
 }
@@ -347,6 +359,24 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
   if ((rc = wo_store_default_root(root, sizeof root, err)) ||
       (rc = wo_store_open(root, &s, err)))
     return rc;
+  if (m->warm) {
+    /* Warming is for later runs: always refresh from the source, and
+     * leave the rootfs packed (runs unpack their own copy). */
+    wo_pull_opts po;
+    memset(&po, 0, sizeof po);
+    po.platform = o->platform;
+    po.plain_http = o->plain_http;
+    po.tls_no_verify = o->tls_no_verify;
+    if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
+        (rc =
+             wo_store_image_open(s, info.name, &m->arena, &info, &m->img, err)))
+      goto out;
+    char what[2100];
+    snprintf(what, sizeof what, "%s%s%s", m->name, m->img.path[0] ? ":" : "",
+             m->img.path);
+    rc = cache_entry(m, m->img.bytes, m->img.len, what, m->warm, err);
+    goto out;
+  }
   const char *tmp = getenv("TMPDIR");
   snprintf(m->run_dir, sizeof m->run_dir, "%s/wasmaot-run.XXXXXX",
            tmp && *tmp ? tmp : "/tmp");
@@ -374,6 +404,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
     wo_pull_opts po;
     memset(&po, 0, sizeof po);
     po.platform = o->platform;
+    po.plain_http = o->plain_http;
+    po.tls_no_verify = o->tls_no_verify;
     if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
         (rc = wo_store_image_open_rootfs(s, info.name, &m->arena, m->rootfs,
                                          &info, &m->img, err)))
@@ -414,6 +446,37 @@ int wl_module_open(const char *src, const wl_module_opts *o, wl_module **out,
   }
   *out = m;
   return 0;
+}
+
+int wl_module_warm(const char *src, const wl_module_opts *o,
+                   const wl_warm_target *t, wl_warm_result *res, wa_err *err) {
+  int rc;
+  memset(res, 0, sizeof *res);
+  if (!wl_module_is_image(src))
+    return wa_fail(err, WA_EINVAL, WA_NOOFF, "%s: not an image reference", src);
+  wc_config cfg;
+  /* What load_wasm sets for the host, so a later `run` hits the entry. */
+  memset(&cfg, 0, sizeof cfg);
+  cfg.triple = t->triple;
+  cfg.bounds = t->bounds;
+  cfg.opt_level = t->opt_level;
+  wl_module *m = wa_calloc(1, sizeof *m);
+  if (!m)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  wa_arena_init(&m->arena, 0);
+  m->is_image = true;
+  m->warm = &cfg;
+  char dir[PATH_MAX];
+  wk_options ko = {.read_meta = wr_artifact_read_meta};
+  if ((rc = wk_default_dir(dir, sizeof dir, err)) == 0 &&
+      (rc = wk_open(dir, &ko, &m->cache, err)) == 0)
+    rc = open_image(m, src, o, err);
+  if (rc == 0) {
+    res->compiled = wk_entry_filled(m->entry);
+    wk_key_hex(wk_entry_key(m->entry), res->key);
+  }
+  wl_module_close(m);
+  return rc;
 }
 
 wr_artifact *wl_module_artifact(const wl_module *m) {
