@@ -48,8 +48,8 @@ static int run(int argc, char **argv) {
   uint8_t bounds = WR_BOUNDS_GUARD, opt_level = 2;
   int c;
   optind = 1;
-  /* '+': stop at the first reference, as `run` does with its FILE. */
-  while ((c = getopt_long(argc, argv, "+O:h", opts, NULL)) != -1) {
+  /* Options may follow the references: no module arguments to protect. */
+  while ((c = getopt_long(argc, argv, "O:h", opts, NULL)) != -1) {
     switch (c) {
     case 't':
       if (n_targets == WL_WARM_MAX_TARGETS)
@@ -107,7 +107,7 @@ static int run(int argc, char **argv) {
       const char *tname = targets[k] ? targets[k] : "host";
       if (wl_module_warm(ref, &mo, &t, &res, &err) != 0) {
         char ctx[1200];
-        snprintf(ctx, sizeof ctx, "warm %s (target %s)", ref, tname);
+        snprintf(ctx, sizeof ctx, "warm: %s: target %s", ref, tname);
         wl_report_err(ctx, &err);
         status = WL_EXIT_FAIL;
         /* A reference that cannot be pulled fails every target alike. */
@@ -125,6 +125,6 @@ static int run(int argc, char **argv) {
 
 const wl_cmd wl_cmd_warm = {
     "warm", run,
-    "warm [--target TRIPLE]... [--bounds guard|explicit] [-O0..3] "
-    "[--platform OS/ARCH] [--plain-http] [--tls-no-verify] REF...",
+    "warm REF... [--target TRIPLE]... [--bounds guard|explicit] [-O0..3] "
+    "[--platform OS/ARCH] [--plain-http] [--tls-no-verify]",
     "pull images and fill the artifact cache for later runs"};

@@ -453,7 +453,9 @@ int wl_module_warm(const char *src, const wl_module_opts *o,
   int rc;
   memset(res, 0, sizeof *res);
   if (!wl_module_is_image(src))
-    return wa_fail(err, WA_EINVAL, WA_NOOFF, "%s: not an image reference", src);
+    return wa_fail(err, WA_EINVALID, WA_NOOFF,
+                   "not an image reference (oci:DIR, oci-archive:FILE, "
+                   "or REGISTRY/NAME:TAG)");
   wc_config cfg;
   /* What load_wasm sets for the host, so a later `run` hits the entry. */
   memset(&cfg, 0, sizeof cfg);
@@ -468,6 +470,12 @@ int wl_module_warm(const char *src, const wl_module_opts *o,
   m->warm = &cfg;
   char dir[PATH_MAX];
   wk_options ko = {.read_meta = wr_artifact_read_meta};
+  /* The cache checks a new entry's metadata against its key; the host
+   * reader refuses another architecture outright, so a cross target's
+   * entry is checked by the reader `inspect` uses for foreign artifacts.
+   * Its key names the triple, so no run here ever looks it up. */
+  if (t->triple && strcmp(t->triple, wr_host_triple()) != 0)
+    ko.read_meta = wr_artifact_describe;
   if ((rc = wk_default_dir(dir, sizeof dir, err)) == 0 &&
       (rc = wk_open(dir, &ko, &m->cache, err)) == 0)
     rc = open_image(m, src, o, err);

@@ -664,6 +664,36 @@ static int check_instr(val *v, const wm_instr *in) {
   return check_special(v, in);
 }
 
+/* wm_instr_next with the common cases inline: most instructions are one
+ * opcode byte, or one byte plus a one-byte index (locals, globals, labels,
+ * calls). Validation is the front end's hot loop, and the call plus the
+ * immediate switch cost more than the typing itself. */
+static inline int next_instr(wm_reader *r, wm_instr *in, wa_err *err) {
+  if (r->end - r->p >= 2) {
+    uint16_t e = wm__op_byte1[r->p[0]];
+    if (e) {
+      wm_op op = (wm_op)(e - 1);
+      uint8_t imm = wm_opinfos[op].imm;
+      if (imm == WM_IMM_NONE) {
+        in->op = op;
+        in->off = (uint32_t)(r->p - r->base);
+        r->p++;
+        return 0;
+      }
+      if ((imm == WM_IMM_LOCAL || imm == WM_IMM_GLOBAL ||
+           imm == WM_IMM_LABEL || imm == WM_IMM_FUNC) &&
+          r->p[1] < 0x80) {
+        in->op = op;
+        in->off = (uint32_t)(r->p - r->base);
+        in->u.index = r->p[1];
+        r->p += 2;
+        return 0;
+      }
+    }
+  }
+  return wm_instr_next(r, in, err);
+}
+
 static int check_body(val *v, uint32_t codeidx) {
   wm_module *m = v->m;
   uint32_t funcidx = m->n_func_imports + codeidx;
@@ -683,7 +713,7 @@ static int check_body(val *v, uint32_t codeidx) {
     if (r.p >= r.end)
       return wm__malformed(&r, r.p, v->err,
                            "body ends inside a block (END opcode expected)");
-    if ((rc = wm_instr_next(&r, &in, v->err)))
+    if ((rc = next_instr(&r, &in, v->err)))
       return rc;
     v->op = in.op;
     v->off = in.off;
