@@ -14,10 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-/* The metadata check needs the runtime's reader. A weak reference keeps
- * this command linkable while the runtime library is absent; without it
- * `verify` and `export` check integrity only, and `import` refuses. */
-#pragma weak wr_artifact_read_meta
+/* The metadata check needs the runtime's reader: the one that accepts any
+ * architecture, since warm and import keep entries for other targets. A
+ * weak reference keeps this command linkable while the runtime library is
+ * absent; without it `verify` and `export` check integrity only, and
+ * `import` refuses. */
+#pragma weak wr_artifact_describe
 
 #define USAGE                                                                  \
   "cache [--dir DIR | --system] "                                              \
@@ -66,7 +68,7 @@ static int fail(cli *x, const char *context) {
 }
 
 static int open_cache(cli *x) {
-  wk_options o = {.read_meta = wr_artifact_read_meta};
+  wk_options o = {.read_meta = wr_artifact_describe};
   if (wk_open(x->dir, &o, &x->c, &x->err) != 0)
     return fail(x, "opening the cache");
   return WL_EXIT_OK;
@@ -140,7 +142,7 @@ static void describe(cli *x, const wk_info *info, char *buf, size_t n) {
   wk_entry *e = NULL;
   wa_err err;
   wa_err_init(&err);
-  if (!wr_artifact_read_meta) {
+  if (!wr_artifact_describe) {
     snprintf(buf, n, "(this build cannot read metadata)");
     return;
   }
@@ -151,8 +153,8 @@ static void describe(cli *x, const wk_info *info, char *buf, size_t n) {
   wa_arena a;
   wa_arena_init(&a, 4096);
   wr_meta m;
-  if (wr_artifact_read_meta(wk_entry_data(e), wk_entry_size(e),
-                            wk_entry_path(e), &a, &m, &err) == 0)
+  if (wr_artifact_describe(wk_entry_data(e), wk_entry_size(e), wk_entry_path(e),
+                           &a, &m, &err) == 0)
     snprintf(buf, n, "%.*s %.*s O%u %s", (int)m.triple.len, m.triple.ptr,
              (int)m.cpu.len, m.cpu.ptr, m.opt_level,
              m.bounds == WR_BOUNDS_EXPLICIT ? "explicit" : "guard");

@@ -77,6 +77,12 @@ def cross_target():
     p = run(["run", ref, "hello"], env)
     check(hits(p.stderr) == 1 and compiles(p.stderr) == 0,
           "run after cross warm: " + p.stderr)
+    # An entry for another architecture is valid, not damage: verify keeps
+    # it (and export ships it).
+    p = run(["cache", "verify"], env)
+    p = run(["cache", "ls"], env)
+    check(len([l for l in p.stdout.splitlines()[1:] if l.strip()]) == 2,
+          "cache verify dropped the cross entry: " + p.stdout)
 
 
 if __name__ == "__main__":
