@@ -14,12 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-/* The metadata check needs the runtime's reader: the one that accepts any
- * architecture, since warm and import keep entries for other targets. A
- * weak reference keeps this command linkable while the runtime library is
- * absent; without it `verify` and `export` check integrity only, and
- * `import` refuses. */
-#pragma weak wr_artifact_describe
+/* Entries are checked with the runtime's metadata reader that accepts any
+ * architecture: warm and import keep entries for other targets. */
 
 #define USAGE                                                                  \
   "cache [--dir DIR | --system] "                                              \
@@ -142,10 +138,6 @@ static void describe(cli *x, const wk_info *info, char *buf, size_t n) {
   wk_entry *e = NULL;
   wa_err err;
   wa_err_init(&err);
-  if (!wr_artifact_describe) {
-    snprintf(buf, n, "(this build cannot read metadata)");
-    return;
-  }
   if (wk_open_key(x->c, &info->key, &e, &err) != 0) {
     snprintf(buf, n, "(%s: run 'wasmaot cache verify')", wa_err_text(err.code));
     return;

@@ -309,64 +309,39 @@ static int sec_import(dec *d, wm_reader *r) {
   return 0;
 }
 
-/* Index spaces put imports first; these copy the imported entries. */
-static int space_funcs(dec *d, uint32_t n_def) {
-  wm_module *m = d->m;
-  int rc = ALLOC_SPACE(d, func_types, m->n_func_imports, n_def);
-  if (rc)
-    return rc;
-  m->n_funcs = m->n_func_imports + n_def;
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < m->n_imports; i++)
-    if (m->imports[i].kind == WM_EXTERN_FUNC)
-      m->func_types[k++] = m->imports[i].u.func_type;
-  return 0;
-}
+/* Index spaces put imports first. Each space_X allocates imports + n_def
+ * entries and copies the imported ones: COPY(dst, im) fills dst from the
+ * import im. One definition for the four spaces keeps them in step. */
+#define WM__SPACE(fn, arr, total, n_imp, extern_kind, COPY)                    \
+  static int fn(dec *d, uint32_t n_def) {                                      \
+    wm_module *m = d->m;                                                       \
+    int rc = ALLOC_SPACE(d, arr, m->n_imp, n_def);                             \
+    if (rc)                                                                    \
+      return rc;                                                               \
+    m->total = m->n_imp + n_def;                                               \
+    uint32_t k = 0;                                                            \
+    for (uint32_t i = 0; i < m->n_imports; i++)                                \
+      if (m->imports[i].kind == (extern_kind))                                 \
+        COPY(&m->arr[k], &m->imports[i]), k++;                                 \
+    return 0;                                                                  \
+  }
 
-static int space_tables(dec *d, uint32_t n_def) {
-  wm_module *m = d->m;
-  int rc = ALLOC_SPACE(d, tables, m->n_table_imports, n_def);
-  if (rc)
-    return rc;
-  m->n_tables = m->n_table_imports + n_def;
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < m->n_imports; i++)
-    if (m->imports[i].kind == WM_EXTERN_TABLE) {
-      m->tables[k].type = m->imports[i].u.table;
-      m->tables[k++].imported = true;
-    }
-  return 0;
-}
+#define COPY_FUNC(dst, im) (*(dst) = (im)->u.func_type)
+#define COPY_TABLE(dst, im)                                                    \
+  ((dst)->type = (im)->u.table, (dst)->imported = true)
+#define COPY_MEMORY(dst, im)                                                   \
+  ((dst)->limits = (im)->u.memory, (dst)->imported = true)
+#define COPY_GLOBAL(dst, im)                                                   \
+  ((dst)->type = (im)->u.global, (dst)->imported = true)
 
-static int space_memories(dec *d, uint32_t n_def) {
-  wm_module *m = d->m;
-  int rc = ALLOC_SPACE(d, memories, m->n_memory_imports, n_def);
-  if (rc)
-    return rc;
-  m->n_memories = m->n_memory_imports + n_def;
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < m->n_imports; i++)
-    if (m->imports[i].kind == WM_EXTERN_MEMORY) {
-      m->memories[k].limits = m->imports[i].u.memory;
-      m->memories[k++].imported = true;
-    }
-  return 0;
-}
-
-static int space_globals(dec *d, uint32_t n_def) {
-  wm_module *m = d->m;
-  int rc = ALLOC_SPACE(d, globals, m->n_global_imports, n_def);
-  if (rc)
-    return rc;
-  m->n_globals = m->n_global_imports + n_def;
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < m->n_imports; i++)
-    if (m->imports[i].kind == WM_EXTERN_GLOBAL) {
-      m->globals[k].type = m->imports[i].u.global;
-      m->globals[k++].imported = true;
-    }
-  return 0;
-}
+WM__SPACE(space_funcs, func_types, n_funcs, n_func_imports, WM_EXTERN_FUNC,
+          COPY_FUNC)
+WM__SPACE(space_tables, tables, n_tables, n_table_imports, WM_EXTERN_TABLE,
+          COPY_TABLE)
+WM__SPACE(space_memories, memories, n_memories, n_memory_imports,
+          WM_EXTERN_MEMORY, COPY_MEMORY)
+WM__SPACE(space_globals, globals, n_globals, n_global_imports, WM_EXTERN_GLOBAL,
+          COPY_GLOBAL)
 
 static int sec_function(dec *d, wm_reader *r) {
   uint32_t n;
