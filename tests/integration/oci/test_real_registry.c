@@ -253,7 +253,7 @@ static void teardown(void) {
   work[0] = 0;
 }
 
-TestSuite(oci_real, .init = setup, .fini = teardown, .timeout = 240);
+TestSuite(oci_real, .init = setup, .fini = teardown);
 
 /* --------------------------------------------------------------- tests */
 

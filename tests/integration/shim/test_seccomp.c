@@ -157,7 +157,7 @@ static void runtime_work(void) {
   free(ss.ss_sp);
 }
 
-Test(shim_seccomp, runtime_work_is_allowed, .timeout = 30) {
+Test(shim_seccomp, runtime_work_is_allowed) {
   int st = run_confined(runtime_work);
   cr_assert(WIFEXITED(st), "killed by signal %d", WTERMSIG(st));
   cr_assert_eq(WEXITSTATUS(st), 0, "step %d failed", WEXITSTATUS(st));
@@ -198,7 +198,7 @@ static void do_setrlimit(void) {
   syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL);
 }
 
-Test(shim_seccomp, escapes_end_in_sigsys, .timeout = 30) {
+Test(shim_seccomp, escapes_end_in_sigsys) {
   parent = getpid();
   expect_sigsys(do_socket, "socket");
   expect_sigsys(do_exec, "execve");

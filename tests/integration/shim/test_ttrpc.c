@@ -139,7 +139,7 @@ static Wlpb__Response *read_resp(int fd, uint32_t *sid) {
   return r;
 }
 
-Test(shim_ttrpc, pending_request_does_not_block_later_ones, .timeout = 10) {
+Test(shim_ttrpc, pending_request_does_not_block_later_ones) {
   int fd = serve_pair();
   gate_open = false;
   send_req(fd, 1, "Block", "first");
@@ -163,7 +163,7 @@ Test(shim_ttrpc, pending_request_does_not_block_later_ones, .timeout = 10) {
   close(fd);
 }
 
-Test(shim_ttrpc, errors_follow_the_protocol, .timeout = 10) {
+Test(shim_ttrpc, errors_follow_the_protocol) {
   int fd = serve_pair();
   uint32_t sid;
   /* Even stream ids are refused but answered on that stream. */
@@ -215,7 +215,7 @@ Test(shim_ttrpc, errors_follow_the_protocol, .timeout = 10) {
   close(fd);
 }
 
-Test(shim_ttrpc, client_call_reads_its_own_stream, .timeout = 10) {
+Test(shim_ttrpc, client_call_reads_its_own_stream) {
   int fd = serve_pair();
   wl__reply r;
   wa_err err;
@@ -236,7 +236,7 @@ Test(shim_ttrpc, client_call_reads_its_own_stream, .timeout = 10) {
   close(fd);
 }
 
-Test(shim_ttrpc, client_call_times_out_without_a_reply, .timeout = 10) {
+Test(shim_ttrpc, client_call_times_out_without_a_reply) {
   int sv[2];
   cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   wl__reply r;

@@ -14,11 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Every suite uses this timeout: with suites of different timeouts running
- * in parallel, Criterion 2.4.1's runner leaks a watchdog record, which fails
- * the AddressSanitizer build. */
-#define FK_TIMEOUT 60
-
 extern char fk_dir[];       /* the test's temp dir */
 extern char fk_cache_dir[]; /* fk_dir/cache */
 

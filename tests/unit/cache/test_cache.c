@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-TestSuite(cache_cache, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_cache, .init = fk_setup, .fini = fk_teardown);
 
 static const char *dir_now(char *buf, size_t n) {
   wa_err err;

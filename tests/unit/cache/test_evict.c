@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-TestSuite(cache_evict, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_evict, .init = fk_setup, .fini = fk_teardown);
 
 /* Gets seed's entry (filling on a miss); returns it held or released. */
 static wk_entry *use(wk_cache *c, int seed, bool hold) {

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-TestSuite(cache_export, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_export, .init = fk_setup, .fini = fk_teardown);
 
 static wk_cache *open_at(const char *dir) {
   wk_cache *c = NULL;

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-TestSuite(cache_key, .timeout = FK_TIMEOUT);
+TestSuite(cache_key);
 
 static wk_key key_of(const uint8_t digest[32], const wk_config *cfg) {
   wk_key k;

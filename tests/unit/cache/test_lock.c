@@ -11,8 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-TestSuite(cache_lock, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_lock, .init = fk_setup, .fini = fk_teardown);
 
 enum { N_PROCS = 8 };
 

@@ -10,8 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-TestSuite(cache_resolved, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_resolved, .init = fk_setup, .fini = fk_teardown);
 
 static const uint8_t id[32] = {1, 2, 3};
 

@@ -14,8 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-TestSuite(cache_store, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_store, .init = fk_setup, .fini = fk_teardown);
 
 static int get(wk_cache *c, fk_fill *f, bool with_fill, wk_entry **out,
                wa_err *warn, wa_err *e) {

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-TestSuite(cache_trust, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_trust, .init = fk_setup, .fini = fk_teardown);
 
 static wa_err err;
 

@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-TestSuite(cache_verify, .init = fk_setup, .fini = fk_teardown,
-          .timeout = FK_TIMEOUT);
+TestSuite(cache_verify, .init = fk_setup, .fini = fk_teardown);
 
 /* Fills seed's entry and returns its path. */
 static void fill(wk_cache *c, fk_fill *f, int seed, char *path, size_t n) {

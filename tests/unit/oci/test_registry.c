@@ -211,7 +211,7 @@ static void teardown(void) {
   t_rmrf(work);
   free(work);
 }
-TestSuite(oci_registry, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(oci_registry, .init = setup, .fini = teardown);
 
 static uint64_t last_done, last_total;
 static void progress(void *ud, uint64_t done, uint64_t total) {

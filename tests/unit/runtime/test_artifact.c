@@ -136,7 +136,7 @@ Test(runtime_artifact, damaged_metadata_is_corrupt_with_offset) {
   free(p);
 }
 
-Test(runtime_artifact, every_truncation_fails_cleanly, .timeout = 300) {
+Test(runtime_artifact, every_truncation_fails_cleanly) {
   size_t n;
   uint8_t *p = read_fixture("basic", "guard", &n);
   for (size_t k = 0; k < n; k++) {
@@ -157,7 +157,7 @@ static uint32_t next(void) {
 /* Byte flips anywhere (headers, section table, symbols, relocations,
  * metadata). A flip may leave a loadable artifact (say, in code bytes),
  * but loading never crashes. The result is never run. */
-Test(runtime_artifact, random_corruption_never_crashes, .timeout = 300) {
+Test(runtime_artifact, random_corruption_never_crashes) {
   size_t n;
   uint8_t *p = read_fixture("basic", "guard", &n);
   int failed = 0;

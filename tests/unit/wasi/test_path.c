@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-TestSuite(wasi_path, .init = fx_setup, .fini = fx_teardown, .timeout = 60);
+TestSuite(wasi_path, .init = fx_setup, .fini = fx_teardown);
 
 #define BOTH(name)                                                             \
   static void name(void);                                                      \

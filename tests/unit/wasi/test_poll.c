@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-TestSuite(wasi_poll, .init = fx_setup, .fini = fx_teardown, .timeout = 30);
+TestSuite(wasi_poll, .init = fx_setup, .fini = fx_teardown);
 
 #define G_SUBS 0x3000
 #define G_EVS 0x5000

@@ -30,7 +30,7 @@ static void teardown(void) {
   wi_ctx_free(ctx);
 }
 
-TestSuite(wasi_sock, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(wasi_sock, .init = setup, .fini = teardown);
 
 #define LISTENER 3u
 
