@@ -316,6 +316,9 @@ const uint8_t *wk_entry_data(const wk_entry *e) {
 size_t wk_entry_size(const wk_entry *e) {
   return (size_t)e->trailer.artifact_size;
 }
+int wk_entry_fd(const wk_entry *e) {
+  return e->fd;
+}
 const wk_key *wk_entry_key(const wk_entry *e) {
   return &e->trailer.key;
 }
@@ -333,6 +336,8 @@ void wk_entry_release(wk_entry *e) {
   if (!e)
     return;
   wa_file_unmap(&e->map);
+  if (e->stamp_fd >= 0)
+    close(e->stamp_fd);
   if (e->fd >= 0)
     close(e->fd); /* drops the shared lock */
   wa_free(e);

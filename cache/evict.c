@@ -1,6 +1,7 @@
 /*
- * evict.c: the size bound. Last use is the entry file's mtime, set by every
- * hit (atime is unreliable: noatime, relatime). Eviction removes the least
+ * evict.c: the size bound. Last use is the mtime of the entry's stamp
+ * (stamp.c) or, without one, of the entry file, set by every hit (atime is
+ * unreliable: noatime, relatime). Eviction removes the least
  * recently used entries first and skips any entry that is being filled (key
  * lock) or loaded/run (shared entry lock). Also sweeps the temp and lock
  * files that killed processes leave behind.
@@ -14,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-void wk__touch(int fd) {
+static void touch(int fd) {
   struct timespec ts[2];
   clock_gettime(CLOCK_REALTIME, &ts[1]);
   ts[0].tv_sec = 0;
@@ -22,6 +23,13 @@ void wk__touch(int fd) {
   /* Best effort: a read-only cache still serves hits, it only ages worse.
    * Explicit times (not UTIME_NOW) keep the clock's full resolution. */
   (void)futimens(fd, ts);
+}
+
+void wk__mark_used(wk_entry *e) {
+  if (e->stamp_fd >= 0)
+    touch(e->stamp_fd);
+  else if (!e->stamped) /* a stamp just written is new enough */
+    touch(e->fd);
 }
 
 typedef struct cand {
@@ -77,6 +85,18 @@ static int sweep(gc_ctx *g, const wk_key *k, const char *path, bool is_lock,
   return rc;
 }
 
+/* A stamp whose entry is gone (removed by an older wasmaot, or by hand). */
+static int sweep_stamp(gc_ctx *g, const wk_key *k, const char *path,
+                       wa_err *err) {
+  char entry[PATH_MAX];
+  int rc = wk__key_path(g->c, k, WK_ENTRY_SUFFIX, entry, sizeof entry, err);
+  if (rc || access(entry, F_OK) == 0 || errno != ENOENT)
+    return rc;
+  if (unlink(path) != 0 && errno != ENOENT)
+    return wa_fail_errno(err, WA_EIO, "cannot remove %s", path);
+  return 0;
+}
+
 static int collect(void *ud, const wk_key *k, const char *path,
                    const char *name, wa_err *err) {
   gc_ctx *g = ud;
@@ -85,12 +105,15 @@ static int collect(void *ud, const wk_key *k, const char *path,
     return sweep(g, k, path, false, err);
   if (strcmp(rest, WK_LOCK_SUFFIX) == 0)
     return sweep(g, k, path, true, err);
+  if (strcmp(rest, WK_STAMP_SUFFIX) == 0)
+    return sweep_stamp(g, k, path, err);
   if (strcmp(rest, WK_ENTRY_SUFFIX) != 0)
     return 0;
   struct stat st;
   if (lstat(path, &st) != 0)
     return errno == ENOENT ? 0
                            : wa_fail_errno(err, WA_EIO, "cannot stat %s", path);
+  wk__last_use(path, &st);
   if (g->n == g->cap) {
     size_t cap = g->cap ? g->cap * 2 : 64;
     cand *v = wa_realloc(g->v, cap * sizeof *v);
@@ -121,6 +144,8 @@ static int evict_one(gc_ctx *g, const cand *e, wa_err *err) {
     return rc;
   }
   rc = wk__entry_remove(path, &scratch);
+  if (rc == 0 || rc == WA_ENOTFOUND)
+    wk__stamp_remove(path);
   wk__key_unlock(&l);
   if (rc && rc != WA_EBUSY && rc != WA_ENOTFOUND)
     *err = scratch;

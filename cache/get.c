@@ -77,7 +77,7 @@ int wk_get(wk_cache *c, const uint8_t module_sha256[32], const wk_config *cfg,
   if (!c->read_meta)
     return wa_fail(err, WA_EUSAGE, WA_NOOFF,
                    "the cache was opened without a metadata reader");
-  wk__want want = {module_sha256, cfg, true};
+  wk__want want = {module_sha256, cfg, true, true};
   wk_key_hex(&k, hex);
 
   wa_err_init(&first);
@@ -104,6 +104,7 @@ int wk_get(wk_cache *c, const uint8_t module_sha256[32], const wk_config *cfg,
     if ((rc = wk__key_path(c, &k, WK_ENTRY_SUFFIX, path, sizeof path, err)))
       goto out;
     /* Users of the damaged file keep their mapping; the name goes. */
+    wk__stamp_remove(path);
     if (unlink(path) != 0 && errno != ENOENT) {
       rc = wa_fail_errno(err, WA_EIO, "cannot remove damaged entry %s", path);
       goto out;
@@ -130,7 +131,7 @@ int wk_get(wk_cache *c, const uint8_t module_sha256[32], const wk_config *cfg,
     wa_err_wrap(warning, "trimming the cache: ");
   }
 hit:
-  wk__touch(e->fd);
+  wk__mark_used(e);
   *out = e;
   return 0;
 out:

@@ -22,6 +22,8 @@
 #define WK_ENTRY_SUFFIX ".wao"
 #define WK_LOCK_SUFFIX ".lock"
 #define WK_TEMP_INFIX ".tmp."
+#define WK_STAMP_SUFFIX ".ok"
+#define WK_STAMP_MIN (1u << 20) /* smaller entries hash faster than a stamp is read */
 
 struct wk_cache {
   char *root;
@@ -39,7 +41,9 @@ typedef struct wk__trailer {
 } wk__trailer;
 
 struct wk_entry {
-  int fd;     /* holds LOCK_SH until release */
+  int fd;       /* holds LOCK_SH until release */
+  int stamp_fd; /* its verified stamp, when it matched; or -1 */
+  bool stamped; /* a stamp exists: its mtime is the last use */
   wa_map map; /* the whole file */
   wk__trailer trailer;
   bool filled;
@@ -109,6 +113,7 @@ typedef struct wk__want {
   const uint8_t *module_sha256; /* NULL: any */
   const wk_config *cfg;         /* NULL: compare keys only */
   bool check_meta;              /* requires c->read_meta */
+  bool use_stamp;               /* trust and write verified stamps */
 } wk__want;
 /*
  * Opens, locks shared, checks ownership and mode, maps and verifies the
@@ -123,13 +128,27 @@ int wk__check_meta(const wk_cache *c, const wk_key *k, const uint8_t *art,
                    wa_err *err) WA_MUST_CHECK;
 bool wk__repairable(int code);
 
+/* stamp.c */
+/* The stamp of k as a read-only fd when it describes the entry file with
+ * status st (same device, inode, size and ctime), else -1. */
+int wk__stamp_open(const wk_cache *c, const wk_key *k, const struct stat *st);
+/* Records that the entry open as entry_fd has just been verified in full
+ * (entries of WK_STAMP_MIN bytes or more). Best effort. */
+bool wk__stamp_write(const wk_cache *c, const wk_key *k, int entry_fd);
+/* Removes the stamp beside the entry file entry_path, if any. */
+void wk__stamp_remove(const char *entry_path);
+/* Sets st->st_mtim (the entry's) to its last use: the later of it and the
+ * stamp's mtime. */
+void wk__last_use(const char *entry_path, struct stat *st);
+/* Marks e used now: its stamp's mtime, or the entry's own when it has
+ * none. */
+void wk__mark_used(wk_entry *e);
+
 /* key.c */
 /* Names the first field where a and b differ into buf ("" if none). */
 void wk__config_diff(const wk_config *a, const wk_config *b, char *buf,
                      size_t n);
 
 /* evict.c */
-/* Sets the entry's last-use time (its mtime) to now. */
-void wk__touch(int fd);
 
 #endif

@@ -34,6 +34,7 @@ static int read_info(const char *path, const wk_key *k, wk_info *out,
     return wa_fail_errno(err, WA_EIO, "cannot stat %s", path);
   }
   out->file_size = (uint64_t)st.st_size;
+  wk__last_use(path, &st);
   out->last_used = st.st_mtim;
   wa_err scratch;
   wa_err_init(&scratch);

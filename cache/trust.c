@@ -362,6 +362,110 @@ int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
   return rc;
 }
 
+/* ------------------------------------------------- native artifacts */
+
+#define NATIVE_CONTEXT "wasmaot native artifact signature v1"
+#define NATIVE_TARGET_MAX 128
+
+/* NATIVE_CONTEXT NUL || A (32) || M (32) || K (32) || format (u32 BE) ||
+ * target NUL: every field fixed-size except the last, so no two claims
+ * serialize alike. */
+static int native_message(const wk_native_claim *c, uint8_t *out, size_t *n,
+                          wa_err *err) {
+  size_t tl = c->target ? strlen(c->target) : 0;
+  if (tl == 0 || tl >= NATIVE_TARGET_MAX)
+    return wa_fail(err, WA_EUSAGE, WA_NOOFF,
+                   "native artifact claim: target triple is empty or longer "
+                   "than %d bytes",
+                   NATIVE_TARGET_MAX - 1);
+  uint8_t *p = out;
+  memcpy(p, NATIVE_CONTEXT, sizeof NATIVE_CONTEXT);
+  p += sizeof NATIVE_CONTEXT;
+  memcpy(p, c->artifact_sha256, 32);
+  memcpy(p + 32, c->module_sha256, 32);
+  memcpy(p + 64, c->key.b, 32);
+  p += 96;
+  for (int i = 3; i >= 0; i--)
+    *p++ = (uint8_t)(c->format_version >> (8 * i));
+  memcpy(p, c->target, tl + 1);
+  *n = (size_t)(p - out) + tl + 1;
+  return 0;
+}
+
+#define NATIVE_MSG_MAX (sizeof NATIVE_CONTEXT + 100 + NATIVE_TARGET_MAX)
+
+int wk_sign_native(const wk_signer *s, const wk_native_claim *c,
+                   wk_signature *out, wa_err *err) {
+  uint8_t msg[NATIVE_MSG_MAX];
+  size_t n;
+  int rc = native_message(c, msg, &n, err);
+  if (rc || (rc = crypto(err)))
+    return rc;
+  EVP_PKEY *pk =
+      cr.EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, s->seed, 32);
+  EVP_MD_CTX *ctx = cr.EVP_MD_CTX_new();
+  size_t len = sizeof out->sig;
+  if (!pk || !ctx || cr.EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk) != 1 ||
+      cr.EVP_DigestSign(ctx, out->sig, &len, msg, n) != 1 ||
+      len != sizeof out->sig)
+    rc = wa_fail(err, WA_EINTERNAL, WA_NOOFF, "Ed25519 signing failed");
+  memcpy(out->key_id, s->pub.id, 32);
+  cr.EVP_MD_CTX_free(ctx);
+  cr.EVP_PKEY_free(pk);
+  return rc;
+}
+
+bool wk_trusted_has(const wk_trusted *t, const uint8_t key_id[32]) {
+  for (size_t i = 0; t && i < t->n; i++)
+    if (memcmp(t->v[i].id, key_id, 32) == 0)
+      return true;
+  return false;
+}
+
+int wk_native_check(const wk_trusted *t, const wk_signature *sig,
+                    const wk_native_claim *c, wa_err *why) {
+  char id[65];
+  const wk_pubkey *k = NULL;
+  wa_hex(sig->key_id, 32, id);
+  for (size_t i = 0; t && i < t->n; i++)
+    if (memcmp(t->v[i].id, sig->key_id, 32) == 0)
+      k = &t->v[i];
+  if (!k)
+    return wa_fail(why, WA_EUNTRUSTED, WA_NOOFF,
+                   "signed by key %.16s..., which is not trusted", id);
+  uint8_t msg[NATIVE_MSG_MAX];
+  size_t n;
+  int rc = native_message(c, msg, &n, why);
+  if (rc || (rc = crypto(why)))
+    return rc;
+  EVP_PKEY *pk =
+      cr.EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->raw, 32);
+  EVP_MD_CTX *ctx = cr.EVP_MD_CTX_new();
+  if (!pk || !ctx)
+    rc = wa_fail(why, WA_ENOMEM, WA_NOOFF, "out of memory");
+  else if (cr.EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) != 1 ||
+           cr.EVP_DigestVerify(ctx, sig->sig, sizeof sig->sig, msg, n) != 1)
+    rc = wa_fail(why, WA_EUNTRUSTED, WA_NOOFF,
+                 "bad signature (key %.16s...): the artifact bytes, module, "
+                 "target, format or configuration differ from what was "
+                 "signed",
+                 id);
+  cr.EVP_MD_CTX_free(ctx);
+  cr.EVP_PKEY_free(pk);
+  return rc;
+}
+
+int wk_check_artifact(const wk_cache *c, const uint8_t module_sha256[32],
+                      const wk_config *cfg, const uint8_t *art, size_t len,
+                      const char *what, wa_err *err) {
+  wk_key k;
+  int rc = wk_key_compute(module_sha256, cfg, &k, err);
+  if (rc)
+    return rc;
+  wk__want want = {.module_sha256 = module_sha256, .cfg = cfg, .check_meta = true};
+  return wk__check_meta(c, &k, art, len, what, &want, err);
+}
+
 /* -------------------------------------------------------- trusted keys */
 
 int wk_trusted_default_dir(char *out, size_t n, wa_err *err) {

@@ -142,16 +142,23 @@ static int check_entry(const wk_cache *c, const wk_key *k, const wk__want *want,
       memcmp(e->trailer.module_sha256, want->module_sha256, 32) != 0)
     return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                    "%s: the trailer names another module digest", e->path);
-  uint8_t sum[32];
-  wa_sha256_once(e->map.data, (size_t)e->trailer.artifact_size, sum);
-  if (memcmp(sum, e->trailer.artifact_sha256, 32) != 0)
-    return wa_fail(err, WA_ECORRUPT, WA_NOOFF,
-                   "%s: the artifact bytes do not match their sha256 "
-                   "(corrupted on disk)",
-                   e->path);
-  if (want->check_meta)
-    return wk__check_meta(c, k, e->map.data, (size_t)e->trailer.artifact_size,
-                          e->path, want, err);
+  if (want->use_stamp)
+    e->stamp_fd = wk__stamp_open(c, k, &st);
+  if (e->stamp_fd < 0) {
+    uint8_t sum[32];
+    wa_sha256_once(e->map.data, (size_t)e->trailer.artifact_size, sum);
+    if (memcmp(sum, e->trailer.artifact_sha256, 32) != 0)
+      return wa_fail(err, WA_ECORRUPT, WA_NOOFF,
+                     "%s: the artifact bytes do not match their sha256 "
+                     "(corrupted on disk)",
+                     e->path);
+  }
+  if (want->check_meta &&
+      (rc = wk__check_meta(c, k, e->map.data, (size_t)e->trailer.artifact_size,
+                           e->path, want, err)))
+    return rc;
+  e->stamped = e->stamp_fd >= 0 ||
+               (want->use_stamp && wk__stamp_write(c, k, e->fd));
   return 0;
 }
 
@@ -162,6 +169,7 @@ int wk__entry_open(const wk_cache *c, const wk_key *k, const wk__want *want,
   if (!e)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   e->fd = -1;
+  e->stamp_fd = -1;
   if ((rc = wk__key_path(c, k, WK_ENTRY_SUFFIX, e->path, sizeof e->path,
                          err)) != 0 ||
       (rc = open_locked(e->path, &e->fd, err)) != 0 ||

@@ -183,6 +183,8 @@ int wk_open_key(wk_cache *c, const wk_key *key, wk_entry **out,
 /* The artifact bytes: the start of a read-only mapping, page aligned. */
 const uint8_t *wk_entry_data(const wk_entry *e);
 size_t wk_entry_size(const wk_entry *e);
+/* The entry's open file (read-only; the artifact starts at offset 0). */
+int wk_entry_fd(const wk_entry *e);
 const wk_key *wk_entry_key(const wk_entry *e);
 const char *wk_entry_path(const wk_entry *e);
 bool wk_entry_filled(const wk_entry *e); /* this call compiled it */
@@ -302,6 +304,39 @@ int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
                        const wk_key *key, const uint8_t module_sha256[32],
                        const uint8_t artifact_sha256[32],
                        wa_err *why) WA_MUST_CHECK;
+
+/*
+ * Native artifacts attached to images (`wasmaot precompile`, docs/
+ * precompile.md). The claim is everything a consumer relies on: the
+ * artifact's bytes, the module it was compiled from, the target, the
+ * artifact format and the cache key of the configuration. The signature
+ * covers all of it under its own context string, so neither the bytes nor
+ * any of the metadata can be swapped, and it never verifies as a cache
+ * archive signature (or the reverse).
+ */
+typedef struct wk_native_claim {
+  uint8_t artifact_sha256[32];
+  uint8_t module_sha256[32];
+  const char *target; /* resolved triple, "x86_64-unknown-linux-gnu" */
+  uint32_t format_version; /* WR_FORMAT_VERSION of the artifact */
+  wk_key key;              /* cache key of the compile configuration */
+} wk_native_claim;
+
+int wk_sign_native(const wk_signer *s, const wk_native_claim *c,
+                   wk_signature *out, wa_err *err) WA_MUST_CHECK;
+/* 0 if a key in t signed exactly this claim; WA_EUNTRUSTED otherwise, with
+ * "not trusted" or "bad signature" in 'why' (the caller tells them apart
+ * with wk_trusted_has). */
+int wk_native_check(const wk_trusted *t, const wk_signature *sig,
+                    const wk_native_claim *c, wa_err *why) WA_MUST_CHECK;
+/* Checks an artifact from elsewhere as wk_get checks what a fill made:
+ * its metadata names module_sha256 and hashes, with it, to the key of cfg.
+ * WA_EMISMATCH (or the reader's error) says what differs. */
+int wk_check_artifact(const wk_cache *c, const uint8_t module_sha256[32],
+                      const wk_config *cfg, const uint8_t *art, size_t len,
+                      const char *what, wa_err *err) WA_MUST_CHECK;
+/* Whether t holds the key with this id. */
+bool wk_trusted_has(const wk_trusted *t, const uint8_t key_id[32]);
 
 /* $WASMAOT_TRUSTED_KEYS, else $XDG_CONFIG_HOME/wasmaot/trusted-keys (when
  * absolute), else $HOME/.config/wasmaot/trusted-keys. */

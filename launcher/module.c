@@ -174,11 +174,23 @@ struct wl_module {
   /* wl_module_warm: fill the cache under this configuration instead of
    * loading (a cross target's artifact would not load here anyway) */
   const wc_config *warm;
+  /* precompiled artifacts the image carries (docs/precompile.md), looked
+   * up only on a miss */
+  wo_ref ref;
+  char manifest_digest[WO_DIGEST_MAX];
+  const wl_module_opts *opts;
+  bool native_tried;
+  wo_native_src *nsrc;
+  wo_native_set nset;
+  bool trusted_loaded;
+  wk_trusted trusted;
+  char native_dir[PATH_MAX]; /* referrers fetched from a registry */
 };
 
 /* -------------------------------------------------------- compiling */
 
 typedef struct fill_job {
+  wl_module *m; /* images: may carry a precompiled artifact */
   const uint8_t *wasm;
   size_t len;
   const char *what;
@@ -187,6 +199,210 @@ typedef struct fill_job {
   bool stale;                /* the compiler resolves differently now */
   wk_resolved fresh;
 } fill_job;
+
+static void config_for(const wk_resolved *r, const wc_config *c,
+                       wk_config *out);
+
+/* --------------------------------------------- precompiled artifacts */
+
+/* One line on stderr when an image's artifact is passed over. */
+static void native_notice(const char *what, const char *target,
+                          const char *why, const wa_err *e) {
+  char buf[sizeof e->msg + sizeof e->what + 64];
+  buf[0] = 0;
+  if (e)
+    wa_err_format(e, buf, sizeof buf);
+  fprintf(stderr,
+          "wasmaot: notice: %s: precompiled artifact for %s not used (%s%s%s); "
+          "compiling locally\n",
+          what, target, why, buf[0] ? ": " : "", buf);
+}
+
+static void trust_warn(void *ud, const char *msg) {
+  (void)ud;
+  fprintf(stderr, "wasmaot: warning: %s\n", msg);
+}
+
+/* A registry image's attachments: its OCI 1.1 referrers of our artifact
+ * type (or the fallback tag), each fetched and verified into a temp layout.
+ * *out stays NULL when there are none. */
+static int native_registry(wl_module *m, wa_err *err) {
+  wo_pull_opts po;
+  memset(&po, 0, sizeof po);
+  if (m->opts) {
+    po.plain_http = m->opts->plain_http;
+    po.tls_no_verify = m->opts->tls_no_verify;
+  }
+  wo_index idx;
+  int rc = wo_registry_referrers(&m->ref, m->manifest_digest,
+                                 WO_NATIVE_ARTIFACT_TYPE, &po, &m->arena, &idx,
+                                 err);
+  if (rc || idx.n_manifests == 0)
+    return rc;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(m->native_dir, sizeof m->native_dir, "%s/wasmaot-native.XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(m->native_dir)) {
+    m->native_dir[0] = 0;
+    return wa_fail_errno(err, WA_EIO, "cannot create a temp dir");
+  }
+  wo_layout *l = NULL;
+  if ((rc = wo_layout_create(m->native_dir, &l, err)))
+    return rc;
+  for (size_t i = 0; rc == 0 && i < idx.n_manifests; i++) {
+    const wo_desc *d = &idx.manifests[i];
+    if (d->artifact_type &&
+        strcmp(d->artifact_type, WO_NATIVE_ARTIFACT_TYPE) == 0)
+      rc = wo_registry_fetch(&m->ref, d->digest, l, &po, err);
+  }
+  wo_layout_free(l);
+  if (rc == 0)
+    rc = wo_native_src_open_layout(m->native_dir, &m->nsrc, err);
+  for (size_t i = 0; rc == 0 && i < idx.n_manifests; i++) {
+    const wo_desc *d = &idx.manifests[i];
+    if (d->artifact_type &&
+        strcmp(d->artifact_type, WO_NATIVE_ARTIFACT_TYPE) == 0)
+      rc = wo_native_find_referrer(m->nsrc, d, m->manifest_digest, &m->arena,
+                                   &m->nset, err);
+  }
+  return rc;
+}
+
+/* Finds the image's attachments once (a miss needs them, a hit never). */
+static void native_load(wl_module *m, const char *what) {
+  if (m->native_tried)
+    return;
+  m->native_tried = true;
+  wa_err e;
+  wa_err_init(&e);
+  int rc;
+  if (m->ref.kind == WO_REF_REGISTRY) {
+    rc = native_registry(m, &e);
+  } else {
+    const char *tmp = getenv("TMPDIR");
+    rc = wo_native_src_open(&m->ref, tmp && *tmp ? tmp : "/tmp", NULL,
+                            &m->nsrc, &e);
+    if (rc == 0)
+      rc = wo_native_find(m->nsrc, &m->ref, m->manifest_digest, &m->arena,
+                          &m->nset, &e);
+  }
+  if (rc) {
+    native_notice(what, "this host", "cannot read the image's attachments",
+                  &e);
+    memset(&m->nset, 0, sizeof m->nset);
+  }
+}
+
+/*
+ * Fills a miss from an artifact the image carries, if one is filed under
+ * exactly 'key' and everything checks out: the claimed module, target and
+ * format are this fill's, a trusted key signed the claim as computed here
+ * (actual bytes, actual module, this key), and the artifact's own metadata
+ * hashes to the key (as wk_get will check again). Anything less is a
+ * notice and *used stays false: the caller compiles. Errors are for
+ * failures that would stop compiling too (out of memory).
+ */
+static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
+                          const wk_resolved *res, const char *what, wa_buf *out,
+                          bool *used, wa_err *err) {
+  char hex[65];
+  wk_key_hex(key, hex);
+  native_load(m, what);
+  const wo_native_entry *e = NULL;
+  for (size_t i = 0; i < m->nset.n; i++)
+    if (strcmp(m->nset.v[i].meta.config_key, hex) == 0)
+      e = &m->nset.v[i];
+  if (!e) {
+    if (m->nset.n)
+      cache_log("no precompiled artifact for %.16s among the image's %zu",
+                hex, m->nset.n);
+    return 0;
+  }
+  const char *target = res->triple;
+  wa_err why;
+  wa_err_init(&why);
+  char fmt[16];
+  snprintf(fmt, sizeof fmt, "%u", (unsigned)WR_FORMAT_VERSION);
+  if (strcmp(e->meta.module_digest, m->img.digest) != 0 ||
+      strcmp(e->meta.target, target) != 0 ||
+      e->meta.format_version != WR_FORMAT_VERSION) {
+    wa_fail(&why, WA_EMISMATCH, WA_NOOFF,
+            "it claims module %.19s..., target %s, format %u; this is "
+            "module %.19s..., target %s, format %s",
+            e->meta.module_digest, e->meta.target, e->meta.format_version,
+            m->img.digest, target, fmt);
+    native_notice(what, target, "metadata mismatch", &why);
+    return 0;
+  }
+  if (!e->has_sig) {
+    native_notice(what, target, "unsigned", NULL);
+    return 0;
+  }
+  wo_native_sig ns;
+  if (wo_native_read_sig(m->nsrc, e, &ns, &why) != 0) {
+    native_notice(what, target, "corrupt signature", &why);
+    return 0;
+  }
+  if (!m->trusted_loaded) {
+    char dir[PATH_MAX];
+    m->trusted_loaded = true;
+    if (wk_trusted_default_dir(dir, sizeof dir, &why) != 0 ||
+        wk_trusted_load(dir, trust_warn, NULL, &m->trusted, &why) != 0)
+      warn("loading trusted keys", &why);
+    wa_err_init(&why);
+  }
+  wk_signature sig;
+  memcpy(sig.key_id, ns.key_id, 32);
+  memcpy(sig.sig, ns.sig, 64);
+  if (!wk_trusted_has(&m->trusted, sig.key_id)) {
+    char id[65];
+    wa_hex(sig.key_id, 32, id);
+    wa_fail(&why, WA_EUNTRUSTED, WA_NOOFF,
+            "signed by key %.16s..., which is not in the trusted-keys "
+            "directory",
+            id);
+    native_notice(what, target, "untrusted key", &why);
+    return 0;
+  }
+  uint8_t *art = NULL;
+  size_t n = 0;
+  if (wo_native_read_artifact(m->nsrc, e, &art, &n, &why) != 0) {
+    if (why.code == WA_ENOMEM)
+      return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+    native_notice(what, target, "corrupt", &why);
+    return 0;
+  }
+  wk_native_claim claim;
+  memset(&claim, 0, sizeof claim);
+  wa_sha256_once(art, n, claim.artifact_sha256);
+  claim.target = target;
+  claim.format_version = WR_FORMAT_VERSION;
+  claim.key = *key;
+  int rc = 0;
+  wk_config kc;
+  config_for(res, cfg, &kc);
+  if (wo_digest_parse(m->img.digest, "module digest", claim.module_sha256,
+                      &why) != 0)
+    native_notice(what, target, "corrupt", &why);
+  else if (wk_native_check(&m->trusted, &sig, &claim, &why) != 0)
+    native_notice(what, target,
+                  why.code == WA_EUNTRUSTED ? "bad signature"
+                                            : "cannot verify the signature",
+                  &why);
+  else if (wk_check_artifact(m->cache, claim.module_sha256, &kc, art, n,
+                             "precompiled artifact", &why) != 0)
+    native_notice(what, target, "metadata mismatch", &why);
+  else if ((rc = wa_buf_append(out, art, n, err)) == 0) {
+    char id[65];
+    wa_hex(sig.key_id, 32, id);
+    cache_log("precompiled %.16s: verified artifact for %s signed by key "
+              "%.16s, not compiling %s",
+              hex, target, id, what);
+    *used = true;
+  }
+  wa_free(art);
+  return rc;
+}
 
 static int fill(void *ud, const wk_key *key, wa_buf *out, wa_err *err) {
   fill_job *j = ud;
@@ -201,6 +417,13 @@ static int fill(void *ud, const wk_key *key, wa_buf *out, wa_err *err) {
     return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                    "the remembered configuration is stale");
   }
+  bool used = false;
+  if (j->m && j->m->is_image &&
+      (rc = native_fill(j->m, key, j->cfg, j->expect, j->what, out, &used,
+                           err)))
+    return rc;
+  if (used)
+    return 0;
   if ((rc = wl_compiler_get(&api, err)))
     return rc;
   char hex[65];
@@ -253,7 +476,8 @@ static int cache_entry(wl_module *m, const uint8_t *wasm, size_t len,
   for (int attempt = 0;; attempt++) {
     wk_config kc;
     config_for(&res, cfg, &kc);
-    fill_job job = {wasm, len, what, cfg, &res, false, {{0}, {0}, {0}, {0}}};
+    fill_job job = {m,   wasm,  len, what, cfg, &res, false,
+                    {{0}, {0}, {0}, {0}}};
     wa_err warning;
     wa_err_init(err);
     rc = wk_get(m->cache, digest, &kc, fill, &job, &m->entry, &warning, err);
@@ -284,8 +508,11 @@ static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
   int rc = cache_entry(m, wasm, len, what, cfg, err);
   if (rc)
     return rc;
-  return wr_artifact_load(wk_entry_data(m->entry), wk_entry_size(m->entry),
-                          wk_entry_path(m->entry), &m->artifact, err);
+  if ((rc = wr_artifact_load(wk_entry_data(m->entry), wk_entry_size(m->entry),
+                             wk_entry_path(m->entry), &m->artifact, err)))
+    return rc;
+  /* Cache entries never change in place: data segments can map from it. */
+  return wr_artifact_set_file(m->artifact, wk_entry_fd(m->entry), 0, err);
 }
 
 static int load_uncached(wl_module *m, const uint8_t *wasm, size_t len,
@@ -356,6 +583,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
   if ((rc = wo_ref_parse(src, &ref, err)))
     return rc;
   wo_ref_name(&ref, m->name, sizeof m->name);
+  m->ref = ref;
+  m->opts = o;
   if ((rc = wo_store_default_root(root, sizeof root, err)) ||
       (rc = wo_store_open(root, &s, err)))
     return rc;
@@ -371,6 +600,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
         (rc =
              wo_store_image_open(s, info.name, &m->arena, &info, &m->img, err)))
       goto out;
+    snprintf(m->manifest_digest, sizeof m->manifest_digest, "%s",
+             info.manifest_digest);
     char what[2100];
     snprintf(what, sizeof what, "%s%s%s", m->name, m->img.path[0] ? ":" : "",
              m->img.path);
@@ -413,6 +644,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
   }
   if (m->img.kind != WO_IMAGE_ROOTFS)
     m->rootfs[0] = 0;
+  snprintf(m->manifest_digest, sizeof m->manifest_digest, "%s",
+           info.manifest_digest);
   char what[2100];
   snprintf(what, sizeof what, "%s%s%s", m->name, m->img.path[0] ? ":" : "",
            m->img.path);
@@ -514,6 +747,14 @@ void wl_module_close(wl_module *m) {
     wa_file_unmap(&m->map);
   wk_close(m->cache);
   wo_module_clear(&m->img);
+  wo_native_src_close(m->nsrc);
+  wk_trusted_free(&m->trusted);
+  if (m->native_dir[0]) {
+    wa_err e;
+    wa_err_init(&e);
+    if (wo_rmtree(m->native_dir, &e) != 0)
+      warn("removing fetched native artifacts", &e);
+  }
   if (m->run_dir[0]) {
     wa_err e;
     wa_err_init(&e);

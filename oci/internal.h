@@ -188,6 +188,50 @@ int wo__registry_manifest(wo_registry *r, const char *reference, uint8_t **out,
 int wo__registry_blobs(wo_registry *r, const wo_desc *const *descs, size_t n,
                        int dir_fd, wa_err *err) WA_MUST_CHECK;
 
+/* One request to the repository's API, for push and referrers. A 401 is
+ * answered (Basic or a Bearer token for the scope the challenge names) and
+ * the request sent again; any other status is returned in the response for
+ * the caller to judge. url: absolute, host-relative ("/v2/..", as a Location
+ * header may be), or relative to the repository ("blobs/uploads/"). Methods
+ * other than GET and HEAD send the body (empty when body is NULL and
+ * body_len 0), from memory or from body_fd at body_off. */
+typedef struct wo_http {
+  const char *method;
+  const char *url;
+  const char *accept;       /* a whole "Accept: .." line, or NULL */
+  const char *content_type; /* of the body, or NULL */
+  const char *content_range;
+  const uint8_t *body;
+  int body_fd;
+  uint64_t body_off, body_len;
+  size_t max_resp; /* response body bound, 0: 64 KiB */
+} wo_http;
+typedef struct wo_http_resp {
+  long status;
+  char content_type[128];
+  char digest[WO_DIGEST_MAX + 8]; /* Docker-Content-Digest */
+  char location[2048];
+  char range[128];
+  bool oci_subject; /* the registry processed a "subject" */
+  uint8_t *body;    /* wa_malloc'd */
+  size_t len;
+} wo_http_resp;
+int wo__registry_request(wo_registry *r, const wo_http *q, wo_http_resp *resp,
+                         const char *doing, wa_err *err) WA_MUST_CHECK;
+void wo__http_resp_free(wo_http_resp *resp);
+/* The error for an unexpected status: 'doing', the status, and the
+ * registry's error code and message; WA_ENOTFOUND for 404, WA_EPERM for
+ * 401/403, else WA_ENETWORK. Returns the code. */
+int wo__registry_status_error(const wo_http_resp *resp, const char *doing,
+                              wa_err *err);
+/* push.c: blobs larger than this are uploaded in PATCH chunks of this size
+ * (tests lower it to exercise chunking). */
+extern uint64_t wo__push_chunk;
+
+/* "scheme://endpoint/v2/<repo>" and "domain/repo" (for messages). */
+const char *wo__registry_url(const wo_registry *r);
+const char *wo__registry_origin(const wo_registry *r);
+
 /* ---------------------------------------------------------------- store */
 
 /* Store files: ROOT/{oci-layout,index.json,blobs/sha256,incoming,tmp} plus

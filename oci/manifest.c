@@ -213,11 +213,40 @@ int wo__desc_parse(json_t *obj, const char *field, const char *what,
       if (!json_is_string(val))
         return type_error(what, pfx, key, "a string", err);
     }
+    size_t n = json_object_size(ann);
+    if (n > MAX_STRINGS)
+      return wa_fail(err, WA_ELIMIT, WA_NOOFF,
+                     "%s: %s: %zu entries, more than the %d allowed", what, pfx,
+                     n, MAX_STRINGS);
+    const char **kv = wa_arena_alloc(a, (2 * n + 1) * sizeof *kv);
+    if (!kv)
+      return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory parsing %s",
+                     what);
+    size_t i = 0;
+    json_object_foreach(ann, key, val) {
+      kv[2 * i] = wa_arena_strndup(a, key, strlen(key));
+      kv[2 * i + 1] =
+          wa_arena_strndup(a, json_string_value(val), json_string_length(val));
+      if (!kv[2 * i] || !kv[2 * i + 1])
+        return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory parsing %s",
+                       what);
+      i++;
+    }
+    kv[2 * n] = NULL;
+    out->annotations = kv;
+    out->n_annotations = n;
     if (wo__json_str(ann, WO_ANN_REF_NAME, pfx, what, a, &out->ref_name, err) ||
         wo__json_str(ann, WO_ANN_IMAGE_NAME, pfx, what, a, &out->image_name,
                      err))
       return err->code;
   }
+  if (wo__json_str(obj, "artifactType", field, what, a, &out->artifact_type,
+                   err) != 0)
+    return err->code;
+  if (out->artifact_type && !media_type_syntax_ok(out->artifact_type))
+    return wa_fail(err, WA_EMALFORMED, WA_NOOFF,
+                   "%s: %s.artifactType: '%.80s' is not a media type", what,
+                   field, out->artifact_type);
   return 0;
 }
 
@@ -236,8 +265,17 @@ json_t *wo__desc_json(const wo_desc *d) {
           json_object_set_new(p, "variant", json_string(d->platform.variant));
     bad |= json_object_set_new(o, "platform", p);
   }
-  if (d->ref_name || d->image_name) {
+  if (d->artifact_type)
+    bad |= json_object_set_new(o, "artifactType", json_string(d->artifact_type));
+  if (d->ref_name || d->image_name || d->n_annotations) {
     json_t *ann = json_object();
+    for (size_t i = 0; i < d->n_annotations; i++) {
+      const char *k = d->annotations[2 * i], *v = d->annotations[2 * i + 1];
+      /* The fields decide these two (a caller may have cleared one). */
+      if (strcmp(k, WO_ANN_REF_NAME) == 0 || strcmp(k, WO_ANN_IMAGE_NAME) == 0)
+        continue;
+      bad |= json_object_set_new(ann, k, json_string(v));
+    }
     if (d->ref_name)
       bad |=
           json_object_set_new(ann, WO_ANN_REF_NAME, json_string(d->ref_name));
@@ -336,6 +374,22 @@ static int desc_array(json_t *j, const char *key, bool required,
   return 0;
 }
 
+/* The optional OCI 1.1 "subject" descriptor. */
+static int subject(json_t *j, const char *what, wa_arena *a,
+                   const wo_desc **out, wa_err *err) {
+  *out = NULL;
+  json_t *s = json_object_get(j, "subject");
+  if (!s || json_is_null(s))
+    return 0;
+  wo_desc *d = wa_arena_alloc(a, sizeof *d);
+  if (!d)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory parsing %s", what);
+  if (wo__desc_parse(s, "subject", what, a, d, err) != 0)
+    return err->code;
+  *out = d;
+  return 0;
+}
+
 int wo_index_parse(const uint8_t *data, size_t len, const char *media_type,
                    const char *what, wa_arena *a, wo_index *out, wa_err *err) {
   json_t *j = NULL;
@@ -349,6 +403,11 @@ int wo_index_parse(const uint8_t *data, size_t len, const char *media_type,
   if (rc == 0)
     rc = desc_array(j, "manifests", true, what, a, &out->manifests,
                     &out->n_manifests, err);
+  if (rc == 0)
+    rc = wo__json_str(j, "artifactType", NULL, what, a, &out->artifact_type,
+                      err);
+  if (rc == 0)
+    rc = subject(j, what, a, &out->subject, err);
   json_decref(j);
   return rc;
 }
@@ -396,6 +455,8 @@ int wo_manifest_parse(const uint8_t *data, size_t len, const char *media_type,
     rc = check_role(&out->layers[i], field, WO_ROLE_LAYER, WO_ROLE_WASM_LAYER,
                     what, err);
   }
+  if (rc == 0)
+    rc = subject(j, what, a, &out->subject, err);
   json_decref(j);
   return rc;
 }

@@ -9,10 +9,13 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define ACCEPT_MANIFESTS                                                       \
   "Accept: application/vnd.oci.image.index.v1+json, "                          \
@@ -48,6 +51,13 @@ typedef struct xfer {
   char content_range[128];
   char www[2048];
   bool www_bearer;
+  char location[2048];
+  char range[128];  /* "Range" of an upload status */
+  bool oci_subject; /* "OCI-Subject" seen */
+  /* request body (wo__registry_request): memory or a file range */
+  const uint8_t *up_mem;
+  int up_fd;
+  uint64_t up_off, up_len, up_pos;
   wa_buf body;
   size_t body_max;
   bool overflow;
@@ -81,7 +91,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     const char *sp = strchr(line, ' ');
     x->status = sp ? strtol(sp + 1, NULL, 10) : 0;
     x->content_type[0] = x->digest[0] = x->content_range[0] = x->www[0] = 0;
+    x->location[0] = x->range[0] = 0;
     x->www_bearer = false;
+    x->oci_subject = false;
     return len;
   }
   char *colon = strchr(line, ':');
@@ -98,6 +110,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     snprintf(x->digest, sizeof x->digest, "%s", v);
   } else if (strcasecmp(line, "Content-Range") == 0) {
     snprintf(x->content_range, sizeof x->content_range, "%s", v);
+  } else if (strcasecmp(line, "Location") == 0) {
+    snprintf(x->location, sizeof x->location, "%s", v);
+  } else if (strcasecmp(line, "Range") == 0) {
+    snprintf(x->range, sizeof x->range, "%s", v);
+  } else if (strcasecmp(line, "OCI-Subject") == 0) {
+    x->oci_subject = true;
   } else if (strcasecmp(line, "WWW-Authenticate") == 0) {
     /* Prefer a Bearer challenge when a server offers several. */
     bool bearer = strncasecmp(v, "Bearer", 6) == 0;
@@ -219,11 +237,10 @@ static void xfer_free(xfer *x) {
 }
 
 /* " (CODE: message)" from a distribution error body, or "". */
-static void error_detail(const xfer *x, char *buf, size_t n) {
+static void error_detail_of(const uint8_t *body, size_t len, char *buf,
+                            size_t n) {
   buf[0] = 0;
-  json_t *j = x->body.len
-                  ? json_loadb((const char *)x->body.data, x->body.len, 0, NULL)
-                  : NULL;
+  json_t *j = len ? json_loadb((const char *)body, len, 0, NULL) : NULL;
   json_t *e0 = json_array_get(json_object_get(j, "errors"), 0);
   const char *code = json_string_value(json_object_get(e0, "code"));
   const char *msg = json_string_value(json_object_get(e0, "message"));
@@ -231,6 +248,10 @@ static void error_detail(const xfer *x, char *buf, size_t n) {
     snprintf(buf, n, " (%.40s%s%.160s)", code ? code : "",
              code && msg ? ": " : "", msg ? msg : "");
   json_decref(j);
+}
+
+static void error_detail(const xfer *x, char *buf, size_t n) {
+  error_detail_of(x->body.data, x->body.len, buf, n);
 }
 
 /* Maps a finished exchange to an error, or 0 for a 2xx status. */
@@ -455,6 +476,156 @@ int wo__registry_manifest(wo_registry *r, const char *reference, uint8_t **out,
   if (rc == 0) {
     *out_len = x.body.len;
     *out = wa_buf_take(&x.body, out_len);
+  }
+  xfer_free(&x);
+  return rc;
+}
+
+/* ------------------------------------------------- requests (push, referrers) */
+
+static size_t on_read(char *buf, size_t size, size_t n, void *ud) {
+  xfer *x = ud;
+  uint64_t left = x->up_len - x->up_pos;
+  size_t want = size * n < left ? size * n : (size_t)left;
+  if (want == 0)
+    return 0;
+  if (x->up_mem) {
+    memcpy(buf, x->up_mem + x->up_pos, want);
+  } else {
+    ssize_t got = pread(x->up_fd, buf, want, (off_t)(x->up_off + x->up_pos));
+    if (got <= 0) {
+      wa_fail(&x->err, WA_EIO, WA_NOOFF,
+              "cannot read the upload at byte %llu: %s",
+              (unsigned long long)(x->up_off + x->up_pos),
+              got < 0 ? strerror(errno) : "end of file");
+      return CURL_READFUNC_ABORT;
+    }
+    want = (size_t)got;
+  }
+  x->up_pos += want;
+  return want;
+}
+
+/* curl rewinds the body when it must send it again (a redirect). */
+static int on_seek(void *ud, curl_off_t off, int origin) {
+  xfer *x = ud;
+  if (origin != SEEK_SET || off < 0 || (uint64_t)off > x->up_len)
+    return CURL_SEEKFUNC_CANTSEEK;
+  x->up_pos = (uint64_t)off;
+  return CURL_SEEKFUNC_OK;
+}
+
+const char *wo__registry_url(const wo_registry *r) {
+  return r->base;
+}
+const char *wo__registry_origin(const wo_registry *r) {
+  return r->origin;
+}
+
+void wo__http_resp_free(wo_http_resp *resp) {
+  wa_free(resp->body);
+  resp->body = NULL;
+  resp->len = 0;
+}
+
+int wo__registry_status_error(const wo_http_resp *resp, const char *doing,
+                              wa_err *err) {
+  char detail[256];
+  error_detail_of(resp->body, resp->len, detail, sizeof detail);
+  int code = resp->status == 404   ? WA_ENOTFOUND
+             : resp->status == 401 ? WA_EPERM
+             : resp->status == 403 ? WA_EPERM
+                                   : WA_ENETWORK;
+  return wa_fail(err, code, WA_NOOFF, "%s: HTTP %ld%s", doing, resp->status,
+                 detail);
+}
+
+static void full_url(const wo_registry *r, const char *url, char *out,
+                     size_t n) {
+  if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+    snprintf(out, n, "%s", url);
+  else if (url[0] == '/') /* host-relative, as a Location may be */
+    snprintf(out, n, "%s://%s%s", r->plain_http ? "http" : "https",
+             r->ref.endpoint, url);
+  else
+    snprintf(out, n, "%s/%s", r->base, url);
+}
+
+int wo__registry_request(wo_registry *r, const wo_http *q, wo_http_resp *resp,
+                         const char *doing, wa_err *err) {
+  memset(resp, 0, sizeof *resp);
+  char url[3000];
+  full_url(r, q->url, url, sizeof url);
+  if (strlen(url) + 1 >= sizeof url)
+    return wa_fail(err, WA_ELIMIT, WA_NOOFF, "%s: URL too long", doing);
+  bool has_body = q->body || q->body_len;
+  xfer x;
+  int rc = 0;
+  for (int attempt = 0;; attempt++) {
+    if ((rc = xfer_setup(r, &x, url, q->accept, 0, err)) != 0)
+      return rc;
+    x.body_max = q->max_resp ? q->max_resp : ERROR_BODY_MAX;
+    CURL *h = x.h;
+    char line[300];
+    if (q->content_type) {
+      snprintf(line, sizeof line, "Content-Type: %s", q->content_type);
+      x.headers = curl_slist_append(x.headers, line);
+    }
+    if (q->content_range) {
+      snprintf(line, sizeof line, "Content-Range: %s", q->content_range);
+      x.headers = curl_slist_append(x.headers, line);
+    }
+    /* No "Expect: 100-continue" round trip before bodies. */
+    x.headers = curl_slist_append(x.headers, "Expect:");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, x.headers);
+    if (strcmp(q->method, "HEAD") == 0) {
+      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(q->method, "GET") != 0) {
+      /* Every other method sends a body (maybe empty) through the read
+       * callback; CUSTOMREQUEST names the method. */
+      x.up_mem = q->body;
+      x.up_fd = q->body_fd;
+      x.up_off = q->body_off;
+      x.up_len = has_body ? q->body_len : 0;
+      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(h, CURLOPT_READDATA, &x);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, &x);
+      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x.up_len);
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+    }
+    CURLcode cc = curl_easy_perform(h);
+    if (cc == CURLE_OK && x.status == 401 && attempt < 2 && !x.err.code) {
+      rc = authenticate(r, &x, err);
+      xfer_free(&x);
+      if (rc != 0) {
+        wa_err_wrap(err, "%s: ", doing);
+        return rc;
+      }
+      continue;
+    }
+    if (x.err.code) {
+      rc = wa_fail(err, x.err.code, WA_NOOFF, "%s: %s", doing, x.err.msg);
+    } else if (cc != CURLE_OK && !x.overflow) {
+      rc = xfer_result(&x, cc, doing, err);
+    } else if (x.overflow) {
+      rc = wa_fail(err, WA_ELIMIT, WA_NOOFF,
+                   "%s: the response is larger than the %zu bytes allowed",
+                   doing, x.body_max);
+    }
+    break;
+  }
+  if (rc == 0) {
+    resp->status = x.status;
+    snprintf(resp->content_type, sizeof resp->content_type, "%s",
+             x.content_type);
+    snprintf(resp->digest, sizeof resp->digest, "%s", x.digest);
+    snprintf(resp->location, sizeof resp->location, "%s", x.location);
+    snprintf(resp->range, sizeof resp->range, "%s", x.range);
+    resp->oci_subject = x.oci_subject;
+    resp->len = x.body.len;
+    resp->body = wa_buf_take(&x.body, &resp->len);
   }
   xfer_free(&x);
   return rc;

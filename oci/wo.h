@@ -99,6 +99,12 @@ typedef struct wo_desc {
   wo_platform platform;
   const char *ref_name;   /* annotation org.opencontainers.image.ref.name */
   const char *image_name; /* annotation io.containerd.image.name */
+  const char *artifact_type; /* "artifactType" (referrers), or NULL */
+  /* All annotations as key/value pairs: annotations[2*i] is a key,
+   * annotations[2*i+1] its value (the two above included). When writing, the
+   * ref_name and image_name fields win over these pairs. */
+  const char *const *annotations;
+  size_t n_annotations;
 } wo_desc;
 
 /* An image index or Docker manifest list. */
@@ -106,6 +112,8 @@ typedef struct wo_index {
   const char *media_type;
   wo_desc *manifests;
   size_t n_manifests;
+  const char *artifact_type; /* or NULL */
+  const wo_desc *subject;    /* OCI 1.1 "subject", or NULL */
 } wo_index;
 
 /* An image manifest (OCI or Docker schema 2). */
@@ -115,6 +123,7 @@ typedef struct wo_manifest {
   wo_desc config;
   wo_desc *layers;
   size_t n_layers;
+  const wo_desc *subject; /* OCI 1.1 "subject", or NULL */
 } wo_manifest;
 
 /* The parts of an image config wasmaot uses. NULL-terminated arrays. */
@@ -346,6 +355,119 @@ int wo_layout_put_index(wo_layout *l, const wo_desc *manifests, size_t n,
 int wo_archive_write(const char *dir, const char *archive_path,
                      wa_err *err) WA_MUST_CHECK;
 
+/* ------------------------------------------------------ native artifacts */
+
+/*
+ * Precompiled native artifacts carried with an image (docs/precompile.md):
+ * an OCI 1.1 referrer manifest whose "subject" is the image manifest, with
+ * artifactType WO_NATIVE_ARTIFACT_TYPE, an empty config and per target one
+ * zstd-compressed artifact layer plus, when signed, one signature layer.
+ * In a layout the image and the referrer sit side by side in one image
+ * index (the referrer with platform unknown/unknown, which runtimes skip),
+ * so the image's own manifest, config and layers are unchanged. Everything
+ * read here is untrusted: the annotations only select candidates, and the
+ * launcher verifies the signature over what it computes itself.
+ */
+#define WO_NATIVE_ARTIFACT_TYPE "application/vnd.wasmaot.native.v1"
+#define WO_NATIVE_MT_ARTIFACT "application/vnd.wasmaot.native.artifact.v1+zstd"
+#define WO_NATIVE_MT_SIGNATURE                                                 \
+  "application/vnd.wasmaot.native.signature.v1+json"
+#define WO_NATIVE_ANN_TARGET "dev.wasmaot.native.target"
+#define WO_NATIVE_ANN_MODULE "dev.wasmaot.native.module-digest"
+#define WO_NATIVE_ANN_FORMAT "dev.wasmaot.native.format-version"
+#define WO_NATIVE_ANN_KEY "dev.wasmaot.native.config-key"
+#define WO_NATIVE_ANN_ARTIFACT "dev.wasmaot.native.artifact-digest"
+#define WO_NATIVE_ANN_CPU "dev.wasmaot.native.cpu"
+#define WO_NATIVE_MAX (1u << 30) /* largest artifact accepted, uncompressed */
+
+/* What an artifact layer says about itself (and a signature layer repeats
+ * config_key to pair with it). */
+typedef struct wo_native_meta {
+  char target[128];
+  char module_digest[WO_DIGEST_MAX];
+  uint32_t format_version;
+  char config_key[65];                 /* cache key, hex */
+  char artifact_digest[WO_DIGEST_MAX]; /* sha256 of the uncompressed bytes */
+  char cpu[64];                        /* informational */
+} wo_native_meta;
+
+/* A detached Ed25519 signature as the signature layer stores it. */
+typedef struct wo_native_sig {
+  uint8_t key_id[32];
+  uint8_t sig[64];
+} wo_native_sig;
+
+/* One target's artifact to attach. */
+typedef struct wo_native_item {
+  wo_native_meta meta;
+  const uint8_t *artifact; /* uncompressed .wao bytes */
+  size_t len;
+  const wo_native_sig *sig; /* NULL: unsigned */
+} wo_native_item;
+
+/*
+ * Writes a new image into 'dest': the manifest 'manifest_digest' of the
+ * layout at 'src_dir' (e.g. the image store) with its config and layers,
+ * copied byte for byte (verified), and a referrer manifest carrying 'items';
+ * both go into a new image index (image first, with platform 'p') tagged
+ * 'tag'. out_index (may be NULL) gets the index descriptor.
+ */
+int wo_native_write_image(const char *src_dir, const char *manifest_digest,
+                          const wo_platform *p, const wo_native_item *items,
+                          size_t n, wo_layout *dest, const char *tag,
+                          wo_desc *out_index, wa_err *err) WA_MUST_CHECK;
+
+/* A native artifact found for an image. */
+typedef struct wo_native_entry {
+  wo_native_meta meta; /* from annotations: untrusted */
+  wo_desc artifact;
+  bool has_sig;
+  wo_desc sig;
+} wo_native_entry;
+
+typedef struct wo_native_set {
+  wo_native_entry *v; /* in the arena */
+  size_t n;
+} wo_native_set;
+
+/* Parses a referrer manifest (bytes verified by the caller) and appends its
+ * artifacts to 'out' when its artifactType is ours and its subject is
+ * 'subject_digest'; other manifests add nothing. Malformed annotations are
+ * WA_EMALFORMED naming the layer. */
+int wo_native_parse(const uint8_t *json, size_t len, const char *subject_digest,
+                    const char *what, wa_arena *a, wo_native_set *out,
+                    wa_err *err) WA_MUST_CHECK;
+
+/* Where attachments are read from: an image layout, or an oci-archive
+ * unpacked into a scratch dir (removed by close). */
+typedef struct wo_native_src wo_native_src;
+/* Opens the layout or archive 'ref' names (registry refs: WA_EUNSUPPORTED).
+ * Archives are unpacked below 'scratch_dir'. */
+int wo_native_src_open(const wo_ref *ref, const char *scratch_dir,
+                       const wo_limits *lim, wo_native_src **out,
+                       wa_err *err) WA_MUST_CHECK;
+/* Opens an existing layout (e.g. one a registry fetch filled). */
+int wo_native_src_open_layout(const char *dir, wo_native_src **out,
+                              wa_err *err) WA_MUST_CHECK;
+void wo_native_src_close(wo_native_src *s); /* accepts NULL */
+/* The attachments for manifest 'subject_digest' that the image index the
+ * reference names lists (none when it names a manifest). */
+int wo_native_find(wo_native_src *s, const wo_ref *ref,
+                   const char *subject_digest, wa_arena *a, wo_native_set *out,
+                   wa_err *err) WA_MUST_CHECK;
+/* Adds the attachments of the referrer manifest 'd' stored in the layout. */
+int wo_native_find_referrer(wo_native_src *s, const wo_desc *d,
+                            const char *subject_digest, wa_arena *a,
+                            wo_native_set *out, wa_err *err) WA_MUST_CHECK;
+/* The artifact's bytes (blob verified, decompressed, at most WO_NATIVE_MAX;
+ * wa_malloc'd). A bad blob or stream is WA_EDIGEST / WA_ECORRUPT. */
+int wo_native_read_artifact(wo_native_src *s, const wo_native_entry *e,
+                            uint8_t **out, size_t *out_len,
+                            wa_err *err) WA_MUST_CHECK;
+/* The entry's signature (WA_ENOTFOUND when unsigned). */
+int wo_native_read_sig(wo_native_src *s, const wo_native_entry *e,
+                       wo_native_sig *out, wa_err *err) WA_MUST_CHECK;
+
 /* ---------------------------------------------------------- registries */
 
 /* Called as bytes arrive: done and total over all blobs of one pull. */
@@ -437,5 +559,35 @@ int wo_store_image_open_rootfs(wo_store *s, const char *query, wa_arena *a,
                                const char *rootfs, wo_image_info *out_info,
                                wo_module *out_module,
                                wa_err *err) WA_MUST_CHECK;
+
+/* ---------------------------------------------------- push and referrers */
+
+/* The tag schema of the referrers fallback (OCI distribution 1.1): the index
+ * of the referrers of sha256:<hex> is tagged "sha256-<hex>". */
+#define WO_REFERRERS_TAG_PREFIX "sha256-"
+
+/* Pushes 'manifest' (an image manifest or index stored in layout l) and every
+ * blob it references (config, layers, and for an index its manifests
+ * recursively) to the repository of 'ref'. Blobs the registry already has
+ * (HEAD) are skipped; uploads use POST + PUT (monolithic, or chunked PATCH
+ * for big blobs). tag NULL: push by digest only. When the manifest has a
+ * "subject" and the registry does not answer with an OCI-Subject header (no
+ * referrers API), the referrers fallback tag index "sha256-<hex of subject>"
+ * is created or updated (read-modify-write, keeping other entries). */
+int wo_registry_push(const wo_ref *ref, wo_layout *l, const wo_desc *manifest,
+                     const char *tag, const wo_pull_opts *o,
+                     wa_err *err) WA_MUST_CHECK;
+/* The referrers of subject_digest in ref's repository, filtered by
+ * artifact_type (NULL: all): GET /v2/<name>/referrers/<digest>
+ * [?artifactType=]; on 404 (API missing) the fallback tag index; no referrers
+ * is an empty index, not an error. Strings live in 'a'. */
+int wo_registry_referrers(const wo_ref *ref, const char *subject_digest,
+                          const char *artifact_type, const wo_pull_opts *o,
+                          wa_arena *a, wo_index *out,
+                          wa_err *err) WA_MUST_CHECK;
+/* Fetches the manifest 'digest' of ref's repository and all its blobs into
+ * layout l, each verified (size+sha256) before it is stored. */
+int wo_registry_fetch(const wo_ref *ref, const char *digest, wo_layout *l,
+                      const wo_pull_opts *o, wa_err *err) WA_MUST_CHECK;
 
 #endif

@@ -7,10 +7,12 @@
 #include "internal.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #define HOST_ARCH "x86_64"
@@ -299,6 +301,7 @@ static int load(wr_artifact *a, const uint8_t *bytes, size_t len,
       sh.sh_type != SHT_NOBITS) {
     a->data = bytes + sh.sh_offset;
     a->data_len = sh.sh_size;
+    a->data_pos = sh.sh_offset;
   }
   for (uint32_t i = 0; i < a->meta.n_datas; i++) {
     const wr_meta_data *d = &a->meta.datas[i];
@@ -326,6 +329,7 @@ static wr_artifact *artifact_alloc(void) {
   atomic_init(&a->refs, 1);
   wa_arena_init(&a->arena, 16384);
   a->code_slot = -1;
+  a->file_fd = -1;
   return a;
 }
 
@@ -360,6 +364,17 @@ int wr_artifact_open(const char *path, wr_artifact **out, wa_err *err) {
   return 0;
 }
 
+int wr_artifact_set_file(wr_artifact *a, int fd, uint64_t off, wa_err *err) {
+  int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (dup < 0)
+    return wa_fail_errno(err, WA_EIO, "cannot duplicate the artifact's fd");
+  if (a->file_fd >= 0)
+    close(a->file_fd);
+  a->file_fd = dup;
+  a->file_off = off;
+  return 0;
+}
+
 void wr__artifact_ref(wr_artifact *a) {
   atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
 }
@@ -368,6 +383,8 @@ void wr_artifact_free(wr_artifact *a) {
   if (!a || atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) != 1)
     return;
   wr__unlink(a);
+  if (a->file_fd >= 0)
+    close(a->file_fd);
   if (a->map.data)
     wa_file_unmap(&a->map);
   wa_arena_free(&a->arena);

@@ -365,6 +365,20 @@ static int init_trap(wr_trap *trap, uint32_t kind, const char *what,
   return WA_ETRAP;
 }
 
+/* An active data segment straight from the artifact's file, when the
+ * artifact has one and the segment is in bounds (else memory_init copies,
+ * or traps): 1 done, 0 not, -1 failed (see wr__memory_map_file). */
+static int map_segment(wr_instance *inst, uint32_t d, uint32_t off) {
+  const wr_artifact *a = inst->art;
+  const wr_meta_data *seg = &inst->meta->datas[d];
+  if (a->file_fd < 0 || !inst->memories || !inst->memories[0] ||
+      (uint64_t)off + seg->len > inst->memories[0]->abi.size)
+    return 0;
+  return wr__memory_map_file(inst->memories[0], off, a->data + seg->data_off,
+                             seg->len, a->file_fd,
+                             a->file_off + a->data_pos + seg->data_off);
+}
+
 /* spec 4.5.4 steps 11-16: active element then data segments, in order;
  * a trap stops here, keeping the writes already made. */
 static int run_segments(wr_instance *inst, wr_trap *trap, wa_err *err) {
@@ -384,7 +398,11 @@ static int run_segments(wr_instance *inst, wr_trap *trap, wa_err *err) {
     if (seg->mode != WR_SEG_ACTIVE)
       continue;
     uint32_t off = eval_const(inst, &seg->offset).i32;
-    uint32_t kind = wr__memory_init(inst, d, off, 0, seg->len);
+    int mapped = map_segment(inst, d, off);
+    if (mapped < 0)
+      return wa_fail_errno(err, WA_ENOMEM,
+                           "mapping data segment %u into memory 0", d);
+    uint32_t kind = mapped ? 0 : wr__memory_init(inst, d, off, 0, seg->len);
     inst->data_len[d] = 0; /* data.drop */
     if (kind)
       return init_trap(trap, kind, "data", d, err);

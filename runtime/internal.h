@@ -32,6 +32,9 @@ struct wr_artifact {
   wa_map map;          /* wr_artifact_open: the file, owned */
   const uint8_t *data; /* .wasmaot.data (in map or caller's bytes) */
   uint64_t data_len;
+  uint64_t data_pos; /* .wasmaot.data's offset in the loaded bytes */
+  int file_fd;       /* wr_artifact_set_file: the bytes' file, or -1 */
+  uint64_t file_off; /* where the loaded bytes start in file_fd */
   uint8_t *image; /* one mapping: text | rodata+GOT | data */
   size_t image_size;
   uintptr_t code_start, code_end; /* the executable part of image */
@@ -95,6 +98,15 @@ struct wr_memory {
   wr_memory *next;    /* store list */
 };
 
+/* Maps the whole pages of [d, d + n) copy-on-write from fd at file offset
+ * foff and copies the partial pages at either end from src (the same
+ * bytes); returns 1. The caller has checked the bounds. Returns 0, having
+ * changed nothing, unless m is a guard-mode memory (explicit mode grows
+ * with mremap, which needs one mapping), d and foff agree modulo the page
+ * size and the segment spans a few whole pages. -1: the mapping failed and
+ * left a hole in m. */
+int wr__memory_map_file(wr_memory *m, uint64_t d, const uint8_t *src,
+                        uint64_t n, int fd, uint64_t foff);
 int wr__memory_create(uint32_t min, uint32_t max, bool has_max, uint8_t bounds,
                       wr_memory **out, wa_err *err) WA_MUST_CHECK;
 void wr__memory_free(wr_memory *m);

@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -78,6 +79,36 @@ out:
   }
   *out = m;
   return 0;
+}
+
+/* Fewer whole pages than this are copied: a mapping costs a syscall and a
+ * VMA, and the compiler aligns only segments of 16 KiB or more. */
+#define MAP_MIN_PAGES 4
+
+int wr__memory_map_file(wr_memory *m, uint64_t d, const uint8_t *src,
+                        uint64_t n, int fd, uint64_t foff) {
+  uint64_t pg = os_page();
+  if (m->bounds != WR_BOUNDS_GUARD || fd < 0 || d % pg != foff % pg)
+    return 0;
+  uint64_t head = (pg - d % pg) % pg;
+  if (head >= n || (n - head) / pg < MAP_MIN_PAGES)
+    return 0;
+  uint64_t whole = (n - head) / pg * pg;
+  void *at = m->abi.base + d + head;
+  if (mmap(at, (size_t)whole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+           fd, (off_t)(foff + head)) == MAP_FAILED) {
+    /* A failed MAP_FIXED may have unmapped the range: make it plain
+     * memory again, or report the hole. */
+    if (mmap(at, (size_t)whole, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+             0) == MAP_FAILED)
+      return -1;
+    return 0;
+  }
+  memcpy(m->abi.base + d, src, (size_t)head);
+  memcpy(m->abi.base + d + head + whole, src + head + whole,
+         (size_t)(n - head - whole));
+  return 1;
 }
 
 void wr__memory_free(wr_memory *m) {

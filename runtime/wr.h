@@ -63,6 +63,13 @@ int wr_artifact_load(const uint8_t *bytes, size_t len, const char *what,
 int wr_artifact_open(const char *path, wr_artifact **out,
                      wa_err *err) WA_MUST_CHECK;
 void wr_artifact_free(wr_artifact *a); /* drops the caller's reference */
+/* Says that the bytes a was loaded from are the contents of fd from file
+ * offset 'off' on, and that the file never changes while a lives (a cache
+ * entry: read-only, replaced only by rename). Large active data segments
+ * are then mapped copy-on-write from the file instead of copied. a keeps
+ * its own duplicate of fd. */
+int wr_artifact_set_file(wr_artifact *a, int fd, uint64_t off,
+                         wa_err *err) WA_MUST_CHECK;
 const wr_meta *wr_artifact_meta(const wr_artifact *a);
 
 /* Parses only the metadata, without mapping code (for `inspect` and the

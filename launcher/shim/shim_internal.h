@@ -209,6 +209,11 @@ typedef struct wl__spec {
   const char *cpuset_cpus, *cpuset_mems;
   /* CRI: "sandbox" or "container", NULL outside Kubernetes. */
   const char *container_type;
+  /* annotations naming the image: CRI's io.kubernetes.cri.image-name, and
+   * io.wasmaot.image (ctr run --annotation) asking for a Wasm artifact of
+   * the wasmaot image store. NULL when absent. */
+  const char *cri_image;
+  const char *wasmaot_image;
 } wl__spec;
 
 int wl__spec_parse(const char *json, size_t len, wl__spec *out,
@@ -229,6 +234,7 @@ const char *wl__spec_getenv(const wl__spec *s, const char *name);
 typedef struct wl__shim_config {
   char runtime[4096];   /* "runtime": the wasmaot binary */
   char cache_dir[4096]; /* "cache_dir": WASMAOT_CACHE_DIR for the task */
+  char store_dir[4096]; /* "store_dir": the wasmaot image store */
 } wl__shim_config;
 
 int wl__shim_config_load(const char *path, wl__shim_config *out,
@@ -372,6 +378,27 @@ uint32_t wl__exit_status(int wait_status);
  * wasmaot artifact and writes its host path. */
 int wl__module_find(const char *rootfs, const wl__spec *s, char *out,
                     size_t cap, wa_err *err) WA_MUST_CHECK;
+
+/* ------------------------------------------------------------- artifacts */
+
+/* Annotation of the OCI spec that runs a Wasm artifact of the wasmaot
+ * image store (a reference or digest as `wasmaot images` lists it). */
+#define WL_ANN_IMAGE "io.wasmaot.image"
+#define WL_ANN_CRI_IMAGE "io.kubernetes.cri.image-name"
+
+/* Checks in Create that the artifact cache at dir is usable by the task's
+ * runner (same uid, no capabilities): a private directory (created 0700
+ * when missing), writable by its owner, on a writable file system with
+ * space left. Errors start with "cache: " and name the path and cause. */
+int wl__cache_check(const char *dir, wa_err *err) WA_MUST_CHECK;
+
+/* Finds the Wasm artifact ref (reference or digest) in the wasmaot image
+ * store at root (never created here; it must be owned by the shim's uid)
+ * and writes the host path of its module blob (verified on the way).
+ * WA_ENOTFOUND when the store or the image is missing; rootfs images are
+ * refused (containerd unpacks those). */
+int wl__store_module(const char *root, const char *ref, char *out, size_t cap,
+                     wa_err *err) WA_MUST_CHECK;
 
 /* ------------------------------------------------------------- task */
 

@@ -336,8 +336,12 @@ int wl__spec_parse(const char *text, size_t len, wl__spec *s, wa_err *err) {
     goto out;
   json_t *ann = json_object_get(root, "annotations");
   if (ann && json_is_object(ann) &&
-      (rc = get_str(&p, ann, "io.kubernetes.cri.container-type", "annotations",
-                    &s->container_type)))
+      ((rc = get_str(&p, ann, "io.kubernetes.cri.container-type",
+                     "annotations", &s->container_type)) ||
+       (rc = get_str(&p, ann, WL_ANN_CRI_IMAGE, "annotations",
+                     &s->cri_image)) ||
+       (rc = get_str(&p, ann, WL_ANN_IMAGE, "annotations",
+                     &s->wasmaot_image))))
     goto out;
   if (!s->cwd)
     s->cwd = "/";
@@ -410,10 +414,12 @@ int wl__shim_config_load(const char *path, wl__shim_config *out, wa_err *err) {
   json_object_foreach(root, key, v) {
     char *dst = strcmp(key, "runtime") == 0     ? out->runtime
                 : strcmp(key, "cache_dir") == 0 ? out->cache_dir
+                : strcmp(key, "store_dir") == 0 ? out->store_dir
                                                 : NULL;
     if (!dst) {
       rc = wa_fail(err, WA_EMALFORMED, WA_NOOFF,
-                   "shim config %s: unknown key %s (runtime, cache_dir)", path,
+                   "shim config %s: unknown key %s (runtime, cache_dir, "
+                   "store_dir)", path,
                    key);
       break;
     }

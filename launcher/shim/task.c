@@ -9,6 +9,7 @@
 #include "events.pb-c.h"
 #include "task.pb-c.h"
 #include "wk.h"
+#include "wo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -284,8 +285,8 @@ static int strv_add(strv *a, const char *s) {
 
 /* The `wasmaot run` command line: preopens, env, module, arguments. */
 static int build_argv(const wl__spec *s, const char *module,
-                      const wl__bind *binds, size_t n_binds, bool in_mnt,
-                      strv *a) {
+                      const char *argv0, const wl__bind *binds, size_t n_binds,
+                      bool in_mnt, strv *a) {
   int rc = 0;
   rc |= strv_add(a, T.runner);
   rc |= strv_add(a, "run");
@@ -314,7 +315,9 @@ static int build_argv(const wl__spec *s, const char *module,
   }
 #ifdef WL_SHIM_RUNNER_ARGV0
   rc |= strv_add(a, "--argv0");
-  rc |= strv_add(a, s->args[0]);
+  rc |= strv_add(a, argv0);
+#else
+  (void)argv0;
 #endif
   rc |= strv_add(a, "--");
   rc |= strv_add(a, module);
@@ -325,23 +328,69 @@ static int build_argv(const wl__spec *s, const char *module,
 
 /* wasmaot's own environment: a PATH, and the settings that locate its
  * cache and compiler, taken from the shim's environment. */
+/* The artifact cache of the tasks: the shim config's, else the shim's
+ * WASMAOT_CACHE_DIR, else the system cache (not the home directory of
+ * whoever started containerd). */
+static const char *cache_dir(void) {
+  const char *env = getenv("WASMAOT_CACHE_DIR");
+  return T.cfg.cache_dir[0] ? T.cfg.cache_dir
+         : env && env[0]    ? env
+                            : WK_SYSTEM_DIR;
+}
+
+/* The wasmaot image store the CLI shares with the shim (Wasm artifacts). */
+static const char *store_dir(void) {
+  const char *env = getenv("WASMAOT_STORE_DIR");
+  return T.cfg.store_dir[0] ? T.cfg.store_dir
+         : env && env[0]    ? env
+                            : WO_STORE_SYSTEM_ROOT;
+}
+
 static int build_envp(strv *e) {
   int rc = strv_add(e, "PATH=/usr/local/bin:/usr/bin:/bin");
-  const char *cache = T.cfg.cache_dir[0] ? T.cfg.cache_dir : NULL;
   for (char **p = environ; *p; p++) {
-    if (strncmp(*p, "WASMAOT_CACHE_DIR=", 18) == 0) {
-      if (!cache)
-        cache = *p + 18;
-    } else if (strncmp(*p, "WASMAOT_", 8) == 0 ||
-               strncmp(*p, "HOME=", 5) == 0) {
+    if (strncmp(*p, "WASMAOT_CACHE_DIR=", 18) == 0)
+      continue;
+    if (strncmp(*p, "WASMAOT_", 8) == 0 || strncmp(*p, "HOME=", 5) == 0)
       rc |= strv_add(e, wa_arena_strndup(&T.arena, *p, strlen(*p)));
-    }
   }
-  /* Tasks share the system cache, not the home directory of whoever
-   * started containerd. */
-  rc |= strv_add(
-      e, arena_printf("WASMAOT_CACHE_DIR=%s", cache ? cache : WK_SYSTEM_DIR));
+  rc |= strv_add(e, arena_printf("WASMAOT_CACHE_DIR=%s", cache_dir()));
   return rc ? -1 : 0;
+}
+
+/* The module of a task: process.args[0] in the rootfs, or a Wasm artifact
+ * of the wasmaot image store, which containerd 1.6.20 cannot unpack: named
+ * by io.wasmaot.image (always), or by CRI's image name when the rootfs
+ * has no such file (containerd >= 1.6.25 pulls artifacts with an empty
+ * rootfs). argv0 is what the guest sees as argv[0]. */
+static int find_module(const wl__spec *s, char *module, size_t cap,
+                       const char **argv0, wa_err *err) {
+  *argv0 = s->n_args > 0 ? s->args[0] : NULL;
+  if (s->wasmaot_image) {
+    if (!*argv0)
+      *argv0 = s->wasmaot_image;
+    int rc = wl__store_module(store_dir(), s->wasmaot_image, module, cap, err);
+    if (rc)
+      wa_err_wrap(err, "annotation " WL_ANN_IMAGE ": ");
+    return rc;
+  }
+  int rc = wl__module_find(T.rootfs, s, module, cap, err);
+  if (rc != WA_ENOTFOUND || !s->cri_image || !s->cri_image[0])
+    return rc;
+  wa_err e2;
+  wa_err_init(&e2);
+  int rc2 = wl__store_module(store_dir(), s->cri_image, module, cap, &e2);
+  if (rc2 == 0) {
+    wl__log(WL_LOG_INFO, "create %s: %s; running the Wasm artifact %s of the "
+            "wasmaot image store", T.id, err->msg, s->cri_image);
+    wa_err_init(err);
+    return 0;
+  }
+  if (rc2 != WA_ENOTFOUND) {
+    *err = e2; /* the store has it but cannot serve it: that is the cause */
+    return rc2;
+  }
+  return rc;
 }
 
 static int last_cap(void) {
@@ -394,7 +443,7 @@ static double ms_since(const struct timespec *t0) {
 static void do_create(const Wlpb__CreateTaskRequest *req, wl__reply *r) {
   /* Step times for the debug log: where a slow start goes. */
   struct timespec t0;
-  double t_rootfs = 0, t_cgroup = 0, t_proc = 0;
+  double t_rootfs = 0, t_module = 0, t_cgroup = 0, t_proc = 0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   wa_err err;
   wa_err_init(&err);
@@ -499,8 +548,9 @@ static void do_create(const Wlpb__CreateTaskRequest *req, wl__reply *r) {
   bool sandbox =
       spec.container_type && strcmp(spec.container_type, "sandbox") == 0;
   char module[PATH_MAX];
+  const char *argv0 = NULL;
   if (!sandbox) {
-    if (wl__module_find(T.rootfs, &spec, module, sizeof module, &err) != 0)
+    if (find_module(&spec, module, sizeof module, &argv0, &err) != 0)
       goto fail;
     if (access(T.runner, X_OK) != 0) {
       wa_fail_errno(&err, WA_ENOTFOUND,
@@ -509,7 +559,12 @@ static void do_create(const Wlpb__CreateTaskRequest *req, wl__reply *r) {
                     T.runner);
       goto fail;
     }
+    /* The runner would fall back to compiling in memory on every start;
+     * an unusable cache is a fault to fix, so it fails here, named. */
+    if (wl__cache_check(cache_dir(), &err) != 0)
+      goto fail;
   }
+  t_module = ms_since(&t0);
 
   for (int i = 0; i < 3; i++) {
     const char *uri = i == 0   ? T.stdin_path
@@ -547,7 +602,7 @@ static void do_create(const Wlpb__CreateTaskRequest *req, wl__reply *r) {
 
   strv argv = {0}, envp = {0};
   if (!sandbox &&
-      (build_argv(&spec, module, binds, n_binds, in_mnt, &argv) != 0 ||
+      (build_argv(&spec, module, argv0, binds, n_binds, in_mnt, &argv) != 0 ||
        build_envp(&envp) != 0)) {
     wa_fail(&err, WA_ENOMEM, WA_NOOFF, "out of memory");
     goto fail;
@@ -593,9 +648,9 @@ static void do_create(const Wlpb__CreateTaskRequest *req, wl__reply *r) {
   wl__log(WL_LOG_INFO, "task %s created: pid %d, cgroup %s (v%d)", T.id,
           (int)T.pid, T.cg.rel, T.cg.version);
   wl__log(WL_LOG_DEBUG,
-          "create %s: rootfs at %.2f ms, cgroup at %.2f ms, process ready "
-          "at %.2f ms",
-          T.id, t_rootfs, t_cgroup, t_proc);
+          "create %s: rootfs at %.2f ms, module and cache at %.2f ms, "
+          "cgroup at %.2f ms, process ready at %.2f ms",
+          T.id, t_rootfs, t_module, t_cgroup, t_proc);
 
   Wlpb__TaskIO io = WLPB__TASK_IO__INIT;
   Wlpb__TaskCreate ev = WLPB__TASK_CREATE__INIT;

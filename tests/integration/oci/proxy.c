@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,7 +29,25 @@ struct t_proxy {
   pair pairs[MAX_PAIRS];
   atomic_long cut_at;
   atomic_int cuts, ranges;
+  atomic_int methods[5];
 };
+
+static const char *const method_names[5] = {"GET", "HEAD", "POST", "PUT",
+                                            "PATCH"};
+
+/* Request lines in a chunk from the client ("PUT /v2/..."); body bytes
+ * could fake one, but test bodies are JSON or random data without it. */
+static void count_methods(t_proxy *p, const char *b, size_t n) {
+  for (int m = 0; m < 5; m++) {
+    char needle[16];
+    int k = snprintf(needle, sizeof needle, "%s /v2/", method_names[m]);
+    for (const char *q = b; (q = memmem(q, n - (size_t)(q - b), needle,
+                                        (size_t)k)) != NULL;
+         q += k)
+      if (q == b || q[-1] == '\n')
+        p->methods[m]++;
+  }
+}
 
 static void send_all(int fd, const char *b, size_t n) {
   while (n) {
@@ -113,6 +132,7 @@ static void *loop(void *arg) {
         if (memmem(buf, (size_t)r, "Range: bytes=", 13) ||
             memmem(buf, (size_t)r, "range: bytes=", 13))
           p->ranges++;
+        count_methods(p, buf, (size_t)r);
         send_all(q->u, buf, (size_t)r);
         continue;
       }
@@ -165,6 +185,13 @@ int t_proxy_cuts(t_proxy *p) {
 }
 int t_proxy_saw_range(t_proxy *p) {
   return atomic_load(&p->ranges);
+}
+
+int t_proxy_requests(t_proxy *p, const char *method) {
+  for (int m = 0; m < 5; m++)
+    if (strcmp(method, method_names[m]) == 0)
+      return atomic_load(&p->methods[m]);
+  return -1;
 }
 
 void t_proxy_stop(t_proxy *p) {

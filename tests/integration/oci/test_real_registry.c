@@ -688,3 +688,327 @@ Test(oci_real, cli_pull_images_rmi) {
        "wasmaot rmi");
   assert_store_empty();
 }
+
+/* ------------------------------------------------------ push, referrers */
+
+static wo_ref reg_ref(const reg *r, const char *repo) {
+  char s[400];
+  snprintf(s, sizeof s, "127.0.0.1:%d/%s", r->port, repo);
+  wo_ref ref;
+  wa_err e;
+  wa_err_init(&e);
+  cr_assert_eq(wo_ref_parse(s, &ref, &e), 0, "%s", e.msg);
+  return ref;
+}
+
+static wo_pull_opts push_opts(const char *user, const char *pass) {
+  wo_pull_opts o;
+  memset(&o, 0, sizeof o);
+  o.plain_http = true;
+  o.username = user;
+  o.password = pass;
+  o.docker_config = "/nonexistent/config.json";
+  return o;
+}
+
+static int do_push(const reg *r, const char *repo, const wo_desc *m,
+                   const char *tag) {
+  wo_ref ref = reg_ref(r, repo);
+  wo_pull_opts o = push_opts(NULL, NULL);
+  wa_err_init(&err);
+  return wo_registry_push(&ref, lay, m, tag, &o, &err);
+}
+
+/* The digest the registry serves for repo:tag, through skopeo. */
+static void assert_remote_digest(const char *repo_tag, const char *digest) {
+  must(sh("test \"$(skopeo inspect --raw --tls-verify=false "
+          "docker://127.0.0.1:%d/%s | sha256sum | cut -c1-64)\" = %s",
+          open_reg.port, repo_tag, wo_digest_hex(digest)),
+       "the registry's manifest does not hash to the pushed digest");
+}
+
+/* A referrer of 'subject': empty config, one layer, an artifactType and an
+ * annotation, as `warm --push` attaches native artifacts. */
+static wo_desc referrer(const wo_desc *subject, const char *artifact_type,
+                        const char *payload) {
+  wo_desc cfg, layer, m;
+  cr_assert_eq(wo_layout_put_blob(lay, "{}", 2,
+                                  "application/vnd.oci.empty.v1+json", &cfg,
+                                  &err),
+               0, "%s", err.msg);
+  cr_assert_eq(wo_layout_put_blob(lay, payload, strlen(payload),
+                                  "application/vnd.wasmaot.test.layer", &layer,
+                                  &err),
+               0, "%s", err.msg);
+  char json[2000];
+  snprintf(json, sizeof json,
+           "{\"schemaVersion\":2,\"mediaType\":"
+           "\"application/vnd.oci.image.manifest.v1+json\","
+           "\"artifactType\":\"%s\","
+           "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\","
+           "\"digest\":\"%s\",\"size\":2},"
+           "\"layers\":[{\"mediaType\":\"application/vnd.wasmaot.test.layer\","
+           "\"digest\":\"%s\",\"size\":%llu}],"
+           "\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu},"
+           "\"annotations\":{\"io.wasmaot.test\":\"%s\"}}",
+           artifact_type, cfg.digest, layer.digest,
+           (unsigned long long)layer.size, subject->media_type,
+           subject->digest, (unsigned long long)subject->size, payload);
+  cr_assert_eq(wo_layout_put_blob(lay, json, strlen(json),
+                                  "application/vnd.oci.image.manifest.v1+json",
+                                  &m, &err),
+               0, "%s", err.msg);
+  return m;
+}
+
+Test(oci_real, push_image_and_index_then_pull_back_with_skopeo_and_wo) {
+  wo_entry l0[] = {{WO_ENTRY_FILE, "m.wasm", mod_b, sizeof mod_b, 0755, NULL}};
+  const wo_entry *ls[] = {l0};
+  size_t n[] = {1};
+  wo_compression gz[] = {WO_COMPRESS_GZIP};
+  wo_desc md = rootfs(ls, n, gz, 1, "wasip1", "wasm", "/m.wasm", NULL);
+  cr_assert_eq(do_push(&open_reg, "pushed/img", &md, "v1"), 0, "%s", err.msg);
+  assert_remote_digest("pushed/img:v1", md.digest);
+  wo_image_info info;
+  cr_assert_eq(pull_from(&open_reg, "pushed/img:v1", NULL, NULL, NULL, &info),
+               0, "%s", err.msg);
+  cr_assert_str_eq(info.digest, md.digest);
+  cr_assert_eq(info.kind, WO_IMAGE_ROOTFS);
+
+  /* An index: its manifests (and their blobs) go first, by digest. */
+  wo_desc art = artifact(mod_a, sizeof mod_a, "art");
+  art.has_platform = true;
+  snprintf(art.platform.os, sizeof art.platform.os, "wasip1");
+  snprintf(art.platform.arch, sizeof art.platform.arch, "wasm");
+  wo_entry l1[] = {{WO_ENTRY_FILE, "bin/x", "\x7f" "ELF", 4, 0755, NULL}};
+  const wo_entry *ls1[] = {l1};
+  wo_desc m[2];
+  m[0] = rootfs(ls1, n, gz, 1, "linux", "amd64", "/bin/x", NULL);
+  m[1] = art;
+  wo_desc idx;
+  cr_assert_eq(wo_layout_put_index(lay, m, 2, &idx, &err), 0, "%s", err.msg);
+  cr_assert_eq(do_push(&open_reg, "pushed/multi", &idx, "v1"), 0, "%s",
+               err.msg);
+  assert_remote_digest("pushed/multi:v1", idx.digest);
+  char byd[200];
+  snprintf(byd, sizeof byd, "pushed/multi@%s", m[0].digest);
+  assert_remote_digest(byd, m[0].digest);
+  cr_assert_eq(pull_from(&open_reg, "pushed/multi:v1", NULL, NULL, NULL, &info),
+               0, "%s", err.msg);
+  cr_assert_str_eq(info.digest, idx.digest);
+  cr_assert_str_eq(info.manifest_digest, art.digest);
+  cr_assert_eq(info.kind, WO_IMAGE_ARTIFACT);
+
+  /* By digest only: no tag appears. */
+  wo_desc only = artifact(mod_b, sizeof mod_b, "only");
+  cr_assert_eq(do_push(&open_reg, "pushed/bydigest", &only, NULL), 0, "%s",
+               err.msg);
+  snprintf(byd, sizeof byd, "pushed/bydigest@%s", only.digest);
+  assert_remote_digest(byd, only.digest);
+  cr_assert_neq(sh("skopeo list-tags --tls-verify=false "
+                   "docker://127.0.0.1:%d/pushed/bydigest | grep -q '\"'",
+                   open_reg.port),
+                0, "a digest-only push created a tag");
+}
+
+Test(oci_real, push_twice_is_idempotent_and_skips_blobs_the_registry_has) {
+  wo_entry l0[] = {{WO_ENTRY_FILE, "m.wasm", mod_a, sizeof mod_a, 0755, NULL}};
+  const wo_entry *ls[] = {l0};
+  size_t n[] = {1};
+  wo_compression gz[] = {WO_COMPRESS_GZIP};
+  wo_desc layer;
+  wo_desc md = rootfs(ls, n, gz, 1, "wasip1", "wasm", "/m.wasm", &layer);
+  reg via = {0, 0};
+  proxy = t_proxy_start(open_reg.port, &via.port);
+  cr_assert_not_null(proxy);
+  cr_assert_eq(do_push(&via, "twice/img", &md, "v1"), 0, "%s", err.msg);
+  cr_assert_eq(t_proxy_requests(proxy, "POST"), 2, "config and layer");
+  /* Without the layer in the layout, a second push can only succeed by
+   * finding it in the registry (HEAD) instead of uploading it. */
+  char p[600];
+  snprintf(p, sizeof p, "%s/blobs/sha256/%s", laydir,
+           wo_digest_hex(layer.digest));
+  cr_assert_eq(unlink(p), 0);
+  cr_assert_eq(do_push(&via, "twice/img", &md, "v1"), 0, "%s", err.msg);
+  cr_assert_eq(t_proxy_requests(proxy, "POST"), 2, "the second push uploaded");
+  cr_assert_eq(t_proxy_requests(proxy, "HEAD"), 4);
+  cr_assert_eq(t_proxy_requests(proxy, "PUT"), 4, "2 blobs, 2 manifests");
+  assert_remote_digest("twice/img:v1", md.digest);
+  /* The same blob is missing for another repository: the upload needs it
+   * and the error names it. */
+  cr_assert_eq(do_push(&open_reg, "twice/other", &md, "v1"), WA_ENOTFOUND);
+  cr_assert(strstr(err.msg, layer.digest), "%s", err.msg);
+}
+
+Test(oci_real, chunked_upload_of_a_big_layer_round_trips) {
+  size_t big_n = 300000;
+  uint8_t *big = malloc(big_n);
+  uint32_t x = 777;
+  for (size_t i = 0; i < big_n; i++) {
+    x = x * 1103515245u + 12345u;
+    big[i] = (uint8_t)(x >> 16);
+  }
+  wo_entry l0[] = {{WO_ENTRY_FILE, "m.wasm", mod_a, sizeof mod_a, 0755, NULL},
+                   {WO_ENTRY_FILE, "data.bin", big, big_n, 0644, NULL}};
+  const wo_entry *ls[] = {l0};
+  size_t n[] = {2};
+  wo_compression none[] = {WO_COMPRESS_NONE};
+  wo_desc layer;
+  wo_desc md = rootfs(ls, n, none, 1, "wasip1", "wasm", "/m.wasm", &layer);
+  free(big);
+  reg via = {0, 0};
+  proxy = t_proxy_start(open_reg.port, &via.port);
+  cr_assert_not_null(proxy);
+  uint64_t saved = wo__push_chunk;
+  wo__push_chunk = 64 * 1024; /* the layer takes 5 PATCH requests */
+  int rc = do_push(&via, "chunked/img", &md, "v1");
+  wo__push_chunk = saved;
+  cr_assert_eq(rc, 0, "%s", err.msg);
+  cr_assert_gt(layer.size, 4 * 64 * 1024);
+  cr_assert_eq(t_proxy_requests(proxy, "PATCH"),
+               (int)((layer.size + 65535) / 65536));
+  wo_image_info info;
+  cr_assert_eq(pull_from(&open_reg, "chunked/img:v1", NULL, NULL, NULL, &info),
+               0, "%s", err.msg);
+  cr_assert_str_eq(info.digest, md.digest);
+}
+
+Test(oci_real, referrers_through_the_fallback_tag) {
+  wo_desc img = artifact(mod_a, sizeof mod_a, "a");
+  cr_assert_eq(do_push(&open_reg, "ref/app", &img, "1"), 0, "%s", err.msg);
+  const char *t1 = "application/vnd.wasmaot.test.native.v1";
+  const char *t2 = "application/vnd.wasmaot.test.signature.v1";
+  wo_desc r1 = referrer(&img, t1, "x86_64");
+  wo_desc r2 = referrer(&img, t2, "sig");
+  cr_assert_eq(do_push(&open_reg, "ref/app", &r1, NULL), 0, "%s", err.msg);
+  cr_assert_eq(do_push(&open_reg, "ref/app", &r2, NULL), 0, "%s", err.msg);
+  cr_assert_eq(do_push(&open_reg, "ref/app", &r1, NULL), 0, "%s", err.msg);
+  /* distribution 2.8 has no referrers API: the tag holds them */
+  char tag[200];
+  snprintf(tag, sizeof tag, "ref/app:sha256-%s", wo_digest_hex(img.digest));
+  must(sh("skopeo inspect --raw --tls-verify=false docker://127.0.0.1:%d/%s "
+          "| grep -q %s",
+          open_reg.port, tag, wo_digest_hex(r2.digest)),
+       "the fallback tag does not list the referrer");
+
+  wo_ref ref = reg_ref(&open_reg, "ref/app");
+  wo_pull_opts o = push_opts(NULL, NULL);
+  wa_arena a;
+  wa_arena_init(&a, 0);
+  wo_index idx;
+  cr_assert_eq(wo_registry_referrers(&ref, img.digest, NULL, &o, &a, &idx, &err),
+               0, "%s", err.msg);
+  cr_assert_eq(idx.n_manifests, 2, "the repeated push added a duplicate");
+  cr_assert_str_eq(idx.manifests[0].digest, r2.digest);
+  cr_assert_str_eq(idx.manifests[1].digest, r1.digest);
+  cr_assert_str_eq(idx.manifests[1].artifact_type, t1);
+  cr_assert_eq(idx.manifests[1].n_annotations, 1);
+  cr_assert_str_eq(idx.manifests[1].annotations[0], "io.wasmaot.test");
+  cr_assert_str_eq(idx.manifests[1].annotations[1], "x86_64");
+  cr_assert_eq(idx.manifests[1].size, r1.size);
+
+  cr_assert_eq(wo_registry_referrers(&ref, img.digest, t2, &o, &a, &idx, &err),
+               0, "%s", err.msg);
+  cr_assert_eq(idx.n_manifests, 1);
+  cr_assert_str_eq(idx.manifests[0].digest, r2.digest);
+
+  /* No referrers: an empty index, in a repository that exists and in one
+   * that does not. */
+  cr_assert_eq(wo_registry_referrers(&ref, r1.digest, NULL, &o, &a, &idx, &err),
+               0, "%s", err.msg);
+  cr_assert_eq(idx.n_manifests, 0);
+  wo_ref none = reg_ref(&open_reg, "ref/none");
+  cr_assert_eq(
+      wo_registry_referrers(&none, img.digest, NULL, &o, &a, &idx, &err), 0,
+      "%s", err.msg);
+  cr_assert_eq(idx.n_manifests, 0);
+
+  /* The referrer comes back into a fresh layout, verified, and its subject
+   * pulls normally. */
+  char lay2[400];
+  snprintf(lay2, sizeof lay2, "%s/fetched", work);
+  wo_layout *l2;
+  cr_assert_eq(wo_layout_create(lay2, &l2, &err), 0, "%s", err.msg);
+  cr_assert_eq(wo_registry_fetch(&ref, r1.digest, l2, &o, &err), 0, "%s",
+               err.msg);
+  uint8_t *bytes;
+  size_t len;
+  wo_desc want = r1;
+  cr_assert_eq(wo_blob_read(wo_layout_blobs(l2), &want, 1 << 20, lay2, &bytes,
+                            &len, &err),
+               0, "%s", err.msg);
+  cr_assert(strstr((const char *)bytes, "x86_64"));
+  wa_free(bytes);
+  must(sh("test $(ls -A %s | wc -l) -eq 3 && test $(ls %s/blobs/sha256 | wc "
+          "-l) -eq 3",
+          lay2, lay2),
+       "fetch left staging files or missed blobs");
+  wo_layout_free(l2);
+  wa_arena_free(&a);
+}
+
+Test(oci_real, fetch_of_an_index_into_a_layout_pulls_from_it) {
+  wo_desc art = artifact(mod_b, sizeof mod_b, "a");
+  art.has_platform = true;
+  snprintf(art.platform.os, sizeof art.platform.os, "wasip1");
+  snprintf(art.platform.arch, sizeof art.platform.arch, "wasm");
+  wo_desc idx;
+  cr_assert_eq(wo_layout_put_index(lay, &art, 1, &idx, &err), 0, "%s", err.msg);
+  cr_assert_eq(do_push(&open_reg, "fetch/app", &idx, "1"), 0, "%s", err.msg);
+  char lay2[400];
+  snprintf(lay2, sizeof lay2, "%s/fetched", work);
+  wo_layout *l2;
+  cr_assert_eq(wo_layout_create(lay2, &l2, &err), 0, "%s", err.msg);
+  wo_ref ref = reg_ref(&open_reg, "fetch/app");
+  wo_pull_opts o = push_opts(NULL, NULL);
+  cr_assert_eq(wo_registry_fetch(&ref, idx.digest, l2, &o, &err), 0, "%s",
+               err.msg);
+  cr_assert_eq(wo_layout_tag(l2, &idx, "got", &err), 0, "%s", err.msg);
+  wo_layout_free(l2);
+  char src[500];
+  snprintf(src, sizeof src, "oci:%s:got", lay2);
+  wo_image_info info;
+  wo_pull_opts po = push_opts(NULL, NULL);
+  cr_assert_eq(wo_store_pull(st, src, &po, &info, &err), 0, "%s", err.msg);
+  cr_assert_str_eq(info.manifest_digest, art.digest);
+  /* A digest the repository lacks is an error naming it, and leaves no
+   * staging directory. */
+  wo_desc other = artifact(mod_a, sizeof mod_a, "b");
+  cr_assert_eq(wo_layout_open(lay2, &l2, &err), 0, "%s", err.msg);
+  cr_assert_eq(wo_registry_fetch(&ref, other.digest, l2, &o, &err),
+               WA_ENOTFOUND);
+  cr_assert(strstr(err.msg, other.digest), "%s", err.msg);
+  cr_assert(strstr(err.msg, "fetch/app"), "%s", err.msg);
+  wo_layout_free(l2);
+  must(sh("test -z \"$(ls -A %s | grep fetch)\"", lay2),
+       "a staging dir was left");
+}
+
+Test(oci_real, push_auth_failures_are_clear_and_credentials_work) {
+  char pw[400], yaml[600];
+  snprintf(pw, sizeof pw, "%s/htpasswd", work);
+  must(sh("htpasswd -Bbc %s alice 's3cret pass'", pw), "htpasswd");
+  snprintf(yaml, sizeof yaml, htpasswd_yaml, pw);
+  reg_start(&basic_reg, "basic", yaml);
+  wo_desc md = artifact(mod_a, sizeof mod_a, "a");
+  wo_ref ref = reg_ref(&basic_reg, "private/pushed");
+  wo_pull_opts o = push_opts(NULL, NULL);
+  wa_err_init(&err);
+  cr_assert_eq(wo_registry_push(&ref, lay, &md, "1", &o, &err), WA_EPERM);
+  cr_assert(strstr(err.msg, "requires a login"), "%s", err.msg);
+  cr_assert(strstr(err.msg, "private/pushed"), "%s", err.msg);
+  o = push_opts("alice", "wrong");
+  wa_err_init(&err);
+  cr_assert_eq(wo_registry_push(&ref, lay, &md, "1", &o, &err), WA_EPERM);
+  cr_assert(strstr(err.msg, "refused the credentials for user 'alice'"), "%s",
+            err.msg);
+  o = push_opts("alice", "s3cret pass");
+  wa_err_init(&err);
+  cr_assert_eq(wo_registry_push(&ref, lay, &md, "1", &o, &err), 0, "%s",
+               err.msg);
+  wo_image_info info;
+  cr_assert_eq(pull_from(&basic_reg, "private/pushed:1", NULL, "alice",
+                         "s3cret pass", &info),
+               0, "%s", err.msg);
+  cr_assert_str_eq(info.digest, md.digest);
+}

@@ -70,6 +70,8 @@ class Env:
         self.sock = os.path.join(self.dir, "containerd.sock")
         self.socket_dir = os.path.join(self.dir, "s")
         self.cache = os.path.join(self.dir, "cache")
+        # The wasmaot image store the shim reads Wasm artifacts from.
+        self.store = os.path.join(self.dir, "store")
         self.modules = os.path.join(self.dir, "modules")
         for d in (self.bin, self.modules, self.cache):
             os.makedirs(d)
@@ -113,6 +115,7 @@ state = "{d}/state"
         env["WASMAOT_BIN"] = WASMAOT
         env["WASMAOT_SHIM_SOCKET_DIR"] = self.socket_dir
         env["WASMAOT_CACHE_DIR"] = self.cache
+        env["WASMAOT_STORE_DIR"] = self.store
         self.log = open(os.path.join(self.dir, "containerd.log"), "a")
         self.proc = subprocess.Popen(
             ["containerd", "--config", os.path.join(self.dir, "config.toml")],
@@ -249,6 +252,37 @@ state = "{d}/state"
         run(["tar", "-C", layout, "-cf", tar, "."], check=True)
         shutil.rmtree(bundle, ignore_errors=True)
         return tar
+
+    def build_artifact(self, name, wasm):
+        """An OCI layout holding a CNCF Wasm artifact (config
+        application/vnd.wasm.config.v0+json, one application/wasm layer),
+        tagged v1: what containerd 1.6.20 cannot unpack."""
+        d = os.path.join(self.dir, "art-" + name)
+        os.makedirs(os.path.join(d, "blobs", "sha256"), exist_ok=True)
+
+        def put(data):
+            h = hashlib.sha256(data).hexdigest()
+            with open(os.path.join(d, "blobs", "sha256", h), "wb") as f:
+                f.write(data)
+            return {"digest": "sha256:" + h, "size": len(data)}
+        with open(wasm, "rb") as f:
+            layer = put(f.read())
+        config = put(json.dumps({"architecture": "wasm", "os": "wasip1",
+                                 "layerDigests": [layer["digest"]]}).encode())
+        manifest = put(json.dumps({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": dict(config,
+                           mediaType="application/vnd.wasm.config.v0+json"),
+            "layers": [dict(layer, mediaType="application/wasm")]}).encode())
+        with open(os.path.join(d, "index.json"), "w") as f:
+            json.dump({"schemaVersion": 2, "manifests": [dict(
+                manifest,
+                mediaType="application/vnd.oci.image.manifest.v1+json",
+                annotations={"org.opencontainers.image.ref.name": "v1"})]}, f)
+        with open(os.path.join(d, "oci-layout"), "w") as f:
+            json.dump({"imageLayoutVersion": "1.0.0"}, f)
+        return "oci:%s:v1" % d
 
     def import_image(self, tar, base, ns=None):
         self.ctr("images", "import", "--base-name", base, tar, ns=ns,
@@ -685,20 +719,152 @@ class ShimTest(unittest.TestCase):
         self.assertIn("type section", r.stderr)
         self.assert_clean("invalid")
 
-    def test_unusable_cache_is_reported_and_bypassed(self):
-        # A cache directory that is not one: the runner says why on the
-        # task's stderr and compiles in memory instead of failing the task.
-        self.need_runtime()
-        cfg = os.path.join(ENV.dir, "badcache.json")
+    def bad_cache_run(self, cid, make, want):
+        """A cache made unusable by make(dir) fails Create, naming it. The
+        runner is /bin/true: Create fails before anything runs."""
+        cache = os.path.join(ENV.dir, "cache-" + cid)
+        make(cache)
+        cfg = os.path.join(ENV.dir, cid + ".json")
         with open(cfg, "w") as f:
-            json.dump({"cache_dir": os.path.join(ENV.dir, "config.toml")}, f)
-        r = self.ctr_run("badcache",
-                         opts=("--runtime-config-path", cfg))
+            json.dump({"runtime": shutil.which("true"), "cache_dir": cache}, f)
+        try:
+            r = self.ctr_run(cid, opts=("--runtime-config-path", cfg))
+        finally:
+            if os.path.isdir(cache):
+                os.chmod(cache, 0o700)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("failed to create shim task: cache: ", r.stderr)
+        self.assertIn(cache, r.stderr)
+        self.assertIn(want, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assert_clean(cid)
+
+    def test_cache_that_is_not_a_directory_fails_create(self):
+        def make(d):
+            with open(d, "w") as f:
+                f.write("not a cache\n")
+        self.bad_cache_run("cachefile", make, "is not a directory")
+
+    def test_group_writable_cache_fails_create(self):
+        def make(d):
+            os.makedirs(d)
+            os.chmod(d, 0o770)
+        self.bad_cache_run("cachegrp", make, "is group-writable (mode 0770)")
+
+    def test_cache_of_another_user_fails_create(self):
+        def make(d):
+            os.makedirs(d, mode=0o700)
+            os.chown(d, 65534, 65534)
+        self.bad_cache_run("cacheuid", make, "is owned by uid 65534")
+
+    def test_unwritable_cache_fails_create(self):
+        # The runner has no capabilities: root's own 0500 directory is as
+        # closed to it as to any user.
+        def make(d):
+            os.makedirs(d, mode=0o700)
+            os.chmod(d, 0o500)
+        self.bad_cache_run("cachero", make, "is not writable (mode 0500)")
+
+    def test_full_cache_file_system_fails_create(self):
+        def make(d):
+            os.makedirs(d, mode=0o700)
+            run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+                 d], check=True)
+            os.mkdir(os.path.join(d, "objects"), 0o700)
+            fd = os.open(os.path.join(d, "filler"), os.O_WRONLY | os.O_CREAT)
+            try:
+                while os.write(fd, b"\0" * 4096) > 0:
+                    pass
+            except OSError:
+                pass  # ENOSPC: full
+            os.close(fd)
+        try:
+            self.bad_cache_run("cachefull", make, "no space left")
+        finally:
+            run(["umount", "-l", os.path.join(ENV.dir, "cache-cachefull")])
+
+    def test_unusable_cache_does_not_start_a_fallback_compile(self):
+        # The same directory, repaired, serves the next run: the failure is
+        # the cache's, not the image's.
+        self.need_runtime()
+        cache = os.path.join(ENV.dir, "cache-repair")
+        os.makedirs(cache)
+        os.chmod(cache, 0o770)
+        cfg = os.path.join(ENV.dir, "repair.json")
+        with open(cfg, "w") as f:
+            json.dump({"cache_dir": cache}, f)
+        r = self.ctr_run("repair1", opts=("--runtime-config-path", cfg))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("group-writable", r.stderr)
+        self.assertNotIn("compiling in memory", r.stderr)
+        os.chmod(cache, 0o700)
+        r = self.ctr_run("repair2", opts=("--runtime-config-path", cfg))
         self.assertEqual((r.returncode, r.stdout), (0, "hello from wasm\n"),
                          r.stderr)
-        self.assertIn("cannot use the artifact cache", r.stderr)
-        self.assertIn("config.toml is not a directory", r.stderr)
-        self.assert_clean("badcache")
+        self.assertNotIn("warning", r.stderr)
+        self.assertNotEqual(
+            [f for _, _, fs in os.walk(os.path.join(cache, "objects"))
+             for f in fs], [])
+        self.assert_clean("repair1")
+        self.assert_clean("repair2")
+
+    # ---------------------------------------------- Wasm OCI artifacts
+
+    def pull_artifact(self):
+        ref = ENV.build_artifact("hello",
+                                 os.path.join(ENV.modules, "hello.wasm"))
+        env = dict(os.environ, WASMAOT_STORE_DIR=ENV.store)
+        r = run([WASMAOT, "pull", ref], env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("wasm artifact", r.stdout)
+        return ref
+
+    def test_wasm_artifact_runs_from_the_wasmaot_store(self):
+        # containerd 1.6.20 cannot unpack an application/wasm layer; the
+        # artifact pulled with `wasmaot pull` runs by annotation, on an
+        # empty rootfs (`ctr run --rootfs`).
+        self.need_runtime()
+        ref = self.pull_artifact()
+        empty = os.path.join(ENV.dir, "empty-rootfs")
+        os.makedirs(empty, exist_ok=True)
+        r = ENV.ctr("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+                    "--annotation", "io.wasmaot.image=" + ref, empty, "art",
+                    "hello", timeout=300)
+        self.assertEqual((r.returncode, r.stdout), (0, "hello from wasm\n"),
+                         r.stderr)
+        self.assert_clean("art")
+        # Not in the store: Create names the image and the store.
+        r = ENV.ctr("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+                    "--annotation", "io.wasmaot.image=example.com/none:1",
+                    empty, "artmiss", "hello", timeout=300)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("annotation io.wasmaot.image: image example.com/none:1 "
+                      "is not in the wasmaot image store " + ENV.store,
+                      r.stderr)
+        self.assert_clean("artmiss")
+
+    def test_cri_image_name_falls_back_to_the_store(self):
+        # What CRI on containerd >= 1.6.25 hands the shim for an artifact:
+        # no module in the rootfs, the image's name in the annotations
+        # (set here through ctr, which passes annotations as CRI does).
+        self.need_runtime()
+        ref = self.pull_artifact()
+        r = self.ctr_run("crifb", "/absent.wasm", opts=(
+            "--annotation", "io.kubernetes.cri.image-name=" + ref))
+        self.assertEqual((r.returncode, r.stdout), (0, "hello from wasm\n"),
+                         r.stderr)
+        self.assert_clean("crifb")
+        # A module the rootfs has wins over the store.
+        r = self.ctr_run("crirootfs", "/exit7.wasm", opts=(
+            "--annotation", "io.kubernetes.cri.image-name=" + ref))
+        self.assertEqual(r.returncode, 7, r.stdout + r.stderr)
+        self.assert_clean("crirootfs")
+        # Neither: the rootfs message, which is the first cause.
+        r = self.ctr_run("crinone", "/absent.wasm", opts=(
+            "--annotation", "io.kubernetes.cri.image-name=example.com/x:1"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("module /absent.wasm not found in the image", r.stderr)
+        self.assert_clean("crinone")
 
     def test_task_process_is_confined(self):
         """Namespaces, cgroup limits, no capabilities, no_new_privs,

@@ -154,6 +154,68 @@ def no_cache_leaves_cache_alone():
     check(snapshot(cache) == before, "--no-cache changed the cache")
 
 
+BIGDATA_C = r"""
+#include <stdio.h>
+#include <string.h>
+/* 96 KiB of data at a page-misaligned address, so that a mapping must
+ * copy a head and a tail around its whole pages. */
+__attribute__((aligned(1))) unsigned char pad[1000] = {1};
+unsigned char blob[96 * 1024] = {
+#include "blob.inc"
+};
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+    printf("waiting\n");
+    fflush(stdout);
+    getchar();
+  }
+  fwrite(blob, 1, sizeof blob, stdout);
+  blob[5000] ^= 0xff; /* a write into a mapped page stays private */
+  fwrite(blob, 1, sizeof blob, stdout);
+  return 0;
+}
+"""
+
+
+def large_data_is_mapped_from_the_entry():
+    d = workdir()
+    blob = bytes((i * 7919 + (i >> 8)) & 0xff for i in range(96 * 1024))
+    with open(os.path.join(d, "blob.inc"), "w") as f:
+        f.write(",".join(str(b) for b in blob))
+    with open(os.path.join(d, "bigdata.c"), "w") as f:
+        f.write(BIGDATA_C)
+    wasm = os.path.join(d, "bigdata.wasm")
+    subprocess.run([os.environ["WL_CLANG"], "--target=wasm32-wasi", "-O2",
+                    os.path.join(d, "bigdata.c"), "-o", wasm], check=True)
+    changed = bytearray(blob)
+    changed[5000] ^= 0xff
+    want = blob + bytes(changed)
+    cache = os.path.join(d, "cache")
+    env = env_for(cache)
+    for bounds in ("guard", "explicit"):
+        for attempt in ("miss", "hit"):
+            p = subprocess.run([WASMAOT, "run", "--bounds", bounds, wasm],
+                               env=env, capture_output=True, timeout=240)
+            check(p.returncode == 0 and p.stdout == want,
+                  "%s %s: rc %d, %d bytes of output, stderr %s" %
+                  (bounds, attempt, p.returncode, len(p.stdout), p.stderr))
+    # A guard-mode hit maps the segment's whole pages from the entry,
+    # copy-on-write: the entry shows up a second time, writable.
+    p = subprocess.Popen([WASMAOT, "run", wasm, "wait"], env=env,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    check(p.stdout.readline() == b"waiting\n", "no 'waiting' line")
+    with open("/proc/%d/maps" % p.pid) as f:
+        maps = f.read()
+    out, err = p.communicate(b"\n", timeout=60)
+    check(p.returncode == 0 and out == want, "wait run failed: %s" % err)
+    wao = [l for l in maps.splitlines() if l.endswith(".wao")]
+    check(any(l.split()[1] == "rw-p" for l in wao),
+          "no copy-on-write mapping of the entry:\n" + "\n".join(wao))
+    # The entry itself is untouched by the module's write.
+    p = run(["cache", "verify"], env)
+
+
 if __name__ == "__main__":
     case = sys.argv[1]
     globals()[case]()

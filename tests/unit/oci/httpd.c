@@ -78,6 +78,36 @@ static void serve(t_httpd *s, int fd) {
   header_value(hdrs, "Range", req.range, sizeof req.range);
   header_value(hdrs, "Accept", req.accept, sizeof req.accept);
   header_value(hdrs, "Host", req.host, sizeof req.host);
+  header_value(hdrs, "Content-Type", req.content_type,
+               sizeof req.content_type);
+  header_value(hdrs, "Content-Range", req.content_range,
+               sizeof req.content_range);
+  char cl[32];
+  header_value(hdrs, "Content-Length", cl, sizeof cl);
+  size_t want = (size_t)strtoull(cl, NULL, 10);
+  if (want > (64u << 20))
+    return;
+  /* The body: what came with the headers, then the rest. */
+  const char *end = strstr(buf, "\r\n\r\n") + 4;
+  size_t have = got - (size_t)(end - buf);
+  req.body = malloc(want + 1);
+  if (!req.body)
+    return;
+  memcpy(req.body, end, have < want ? have : want);
+  while (have < want) {
+    struct pollfd pf = {fd, POLLIN, 0};
+    if (poll(&pf, 1, 5000) <= 0)
+      break;
+    ssize_t r = recv(fd, req.body + have, want - have, 0);
+    if (r <= 0)
+      break;
+    have += (size_t)r;
+  }
+  if (have < want) {
+    free(req.body);
+    return;
+  }
+  req.body_len = want;
   t_resp resp;
   memset(&resp, 0, sizeof resp);
   resp.status = 404;
@@ -96,6 +126,7 @@ static void serve(t_httpd *s, int fd) {
     send_all(fd, resp.body, k);
   }
   free(resp.owned);
+  free(req.body);
 }
 
 static void *loop(void *arg) {

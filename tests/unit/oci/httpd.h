@@ -15,6 +15,10 @@ typedef struct t_req {
   char range[128];
   char accept[1024];
   char host[256];
+  char content_type[256];
+  char content_range[128];
+  unsigned char *body; /* request body (Content-Length), freed after */
+  size_t body_len;
 } t_req;
 
 typedef struct t_resp {
