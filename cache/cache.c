@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +29,13 @@ int wk_default_dir(char *out, size_t n, wa_err *err) {
       return wa_fail(err, WA_EUSAGE, WA_NOOFF, "XDG_CACHE_HOME is too long");
     return 0;
   }
-  const char *home = getenv("HOME");
-  if (!home || !home[0]) {
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) != 0 || !res ||
-        !res->pw_dir || !res->pw_dir[0])
-      return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
-                     "no cache directory: set WASMAOT_CACHE_DIR or HOME");
-    home = res->pw_dir;
-    if (snprintf(out, n, "%s/.cache/wasmaot", home) >= (int)n)
-      return wa_fail(err, WA_EUSAGE, WA_NOOFF, "home directory too long");
-    return 0;
-  }
+  char buf[PATH_MAX];
+  const char *home = wa_home_dir(buf, sizeof buf);
+  if (!home)
+    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
+                   "no cache directory: set WASMAOT_CACHE_DIR or HOME");
   if (snprintf(out, n, "%s/.cache/wasmaot", home) >= (int)n)
-    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "HOME is too long");
+    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "the home directory is too long");
   return 0;
 }
 

@@ -10,7 +10,6 @@
 #include "internal.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -63,13 +62,15 @@ static struct {
 static pthread_once_t cr_once = PTHREAD_ONCE_INIT;
 
 static void cr_load(void) {
-  void *h = dlopen(WK_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+  void *h = wa_dl_open(WK_CRYPTO_SONAME);
   if (!h) {
-    snprintf(cr.why, sizeof cr.why, "%s", dlerror());
+    const char *why = wa_dl_error();
+    snprintf(cr.why, sizeof cr.why, "%s",
+             why ? why : "not available to this program");
     return;
   }
 #define WK__X(name)                                                            \
-  if (!(*(void **)&cr.name = dlsym(h, #name))) {                               \
+  if (!(*(void **)&cr.name = wa_dl_sym(h, #name))) {                           \
     snprintf(cr.why, sizeof cr.why, "%s lacks %s", WK_CRYPTO_SONAME, #name);   \
     return;                                                                    \
   }
@@ -462,7 +463,8 @@ int wk_check_artifact(const wk_cache *c, const uint8_t module_sha256[32],
   int rc = wk_key_compute(module_sha256, cfg, &k, err);
   if (rc)
     return rc;
-  wk__want want = {.module_sha256 = module_sha256, .cfg = cfg, .check_meta = true};
+  wk__want want = {
+      .module_sha256 = module_sha256, .cfg = cfg, .check_meta = true};
   return wk__check_meta(c, &k, art, len, what, &want, err);
 }
 

@@ -317,7 +317,7 @@ int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
 typedef struct wk_native_claim {
   uint8_t artifact_sha256[32];
   uint8_t module_sha256[32];
-  const char *target; /* resolved triple, "x86_64-unknown-linux-gnu" */
+  const char *target;      /* resolved triple, "x86_64-unknown-linux-gnu" */
   uint32_t format_version; /* WR_FORMAT_VERSION of the artifact */
   wk_key key;              /* cache key of the compile configuration */
 } wk_native_claim;

@@ -200,9 +200,8 @@ static int run(int argc, char **argv) {
       else if (strcmp(optarg, "explicit") == 0)
         bounds = WR_BOUNDS_EXPLICIT;
       else
-        return wl_usage_error("precompile",
-                              "--bounds is guard or explicit, not '%s'",
-                              optarg);
+        return wl_usage_error(
+            "precompile", "--bounds is guard or explicit, not '%s'", optarg);
       break;
     case 'O':
       if (optarg[0] < '0' || optarg[0] > '3' || optarg[1])
@@ -291,8 +290,7 @@ static int run(int argc, char **argv) {
     t[k].name = targets[k] ? targets[k] : "host";
     doing = t[k].name;
     if (compile_one(api, &mod, what, targets[k], bounds, opt_level,
-                    have_signer ? &signer : NULL, &t[k], &items[k],
-                    &err) != 0)
+                    have_signer ? &signer : NULL, &t[k], &items[k], &err) != 0)
       goto out;
   }
   fprintf(stderr, "precompile: writing %s\n", output);
@@ -304,10 +302,11 @@ static int run(int argc, char **argv) {
   char kid[65] = "";
   if (have_signer)
     wk_pubkey_id_hex(&signer.pub, kid);
-  printf("precompile: %s: wrote %s (index %s): %zu artifact%s for module %s, "
-         "%s%.16s\n",
-         src, output, idx.digest, n_targets, n_targets == 1 ? "" : "s",
-         mod.digest, have_signer ? "signed by key " : "unsigned", kid);
+  printf(
+      "precompile: %s: wrote %s (referrer %s): %zu artifact%s for module %s, "
+      "%s%.16s\n",
+      src, output, idx.digest, n_targets, n_targets == 1 ? "" : "s", mod.digest,
+      have_signer ? "signed by key " : "unsigned", kid);
   status = WL_EXIT_OK;
 out:
   if (status != WL_EXIT_OK) {

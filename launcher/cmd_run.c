@@ -39,7 +39,19 @@ typedef struct run_opts {
   uint32_t n_listen;
   const char **listen; /* --tcplisten HOST:PORT */
   const char *argv0;   /* --argv0: the module's argv[0] instead of FILE */
+  const char *prog;    /* the guest's argv[0]: --argv0, else FILE (or what
+                          an image's config says) */
   bool seccomp;        /* --seccomp: confine the process before the start */
+  /* images: what `wasmaot pull` takes, for a registry image not yet in the
+   * store */
+  const char *platform; /* --platform OS/ARCH[/VARIANT] */
+  bool plain_http;      /* --plain-http */
+  bool tls_no_verify;   /* --tls-no-verify */
+  const char *username; /* --creds USER:PASS, --user/--password */
+  const char *password;
+  const char *store_dir; /* --store DIR */
+  char creds_user[256];  /* USER of --creds (argv stays as it was: the
+                            static front may hand it to wasmaot-full) */
 } run_opts;
 
 typedef struct run_ctx {
@@ -110,18 +122,26 @@ static int link_wasi(run_ctx *ctx, const wr_meta *m, wr_extern *imports,
   wi_config cfg;
   wi_config_init(&cfg);
   uint32_t argc = o->invoke ? 1 : (uint32_t)o->n_args + 1;
-  cfg.argc = argc;
-  cfg.argv = (const char *const *)(o->args - 1); /* FILE, ARGS... */
-  const char **env = build_env(o, &cfg.n_env);
-  if (!env)
+  /* A new array: the process's argv is left as it was given. */
+  const char **argv = wa_calloc((size_t)argc + 1, sizeof *argv);
+  const char **env = argv ? build_env(o, &cfg.n_env) : NULL;
+  if (!env) {
+    wa_free(argv);
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  }
+  argv[0] = o->prog;
+  for (uint32_t i = 1; i < argc; i++)
+    argv[i] = o->args[i - 1];
+  cfg.argc = argc;
+  cfg.argv = argv;
   cfg.env = env;
   cfg.n_preopens = o->n_dirs;
   cfg.preopens = o->dirs;
   cfg.n_tcplisten = o->n_listen;
   cfg.tcplisten = o->listen;
-  int rc = wi_ctx_new(&cfg, &ctx->wasi, err); /* copies env */
+  int rc = wi_ctx_new(&cfg, &ctx->wasi, err); /* copies argv and env */
   wa_free(env);
+  wa_free(argv);
   return rc ? rc : wi_link(ctx->wasi, ctx->store, m, imports, err);
 }
 
@@ -455,12 +475,37 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
 #else
       return wl_usage_error("run", "this build has no seccomp support");
 #endif
+    } else if (strcmp(opt, "--plain-http") == 0) {
+      o->plain_http = true;
+    } else if (strcmp(opt, "--tls-no-verify") == 0) {
+      o->tls_no_verify = true;
     } else if (!has_val &&
                (strcmp(opt, "--invoke") == 0 || strcmp(opt, "--env") == 0 ||
                 strcmp(opt, "--dir") == 0 || strcmp(opt, "--dir-ro") == 0 ||
                 strcmp(opt, "--tcplisten") == 0 ||
-                strcmp(opt, "--argv0") == 0 || strcmp(opt, "--bounds") == 0)) {
+                strcmp(opt, "--argv0") == 0 || strcmp(opt, "--bounds") == 0 ||
+                strcmp(opt, "--platform") == 0 || strcmp(opt, "--creds") == 0 ||
+                strcmp(opt, "--user") == 0 || strcmp(opt, "--password") == 0 ||
+                strcmp(opt, "--store") == 0)) {
       return wl_usage_error("run", "%s needs a value", opt);
+    } else if (strcmp(opt, "--platform") == 0) {
+      o->platform = argv[++i];
+    } else if (strcmp(opt, "--creds") == 0) {
+      const char *creds = argv[++i], *colon = strchr(creds, ':');
+      if (!colon)
+        return wl_usage_error("run", "--creds wants USER:PASS");
+      if ((size_t)(colon - creds) >= sizeof o->creds_user)
+        return wl_usage_error("run", "--creds: the user name is too long");
+      memcpy(o->creds_user, creds, (size_t)(colon - creds));
+      o->creds_user[colon - creds] = 0;
+      o->username = o->creds_user;
+      o->password = colon + 1;
+    } else if (strcmp(opt, "--user") == 0) {
+      o->username = argv[++i];
+    } else if (strcmp(opt, "--password") == 0) {
+      o->password = argv[++i];
+    } else if (strcmp(opt, "--store") == 0) {
+      o->store_dir = argv[++i];
     } else if (strcmp(opt, "--invoke") == 0) {
       o->invoke = argv[++i];
     } else if (strcmp(opt, "--argv0") == 0) {
@@ -524,6 +569,16 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
           "  --                   end of options: FILE follows; everything "
           "after FILE goes\n"
           "                       to the module as its arguments\n"
+          "Images (a registry image is pulled when the store lacks it):\n"
+          "  --platform OS/ARCH[/VARIANT]  manifest to take from an index "
+          "(default: a Wasm one)\n"
+          "  --plain-http         talk http:// to the registry\n"
+          "  --tls-no-verify      accept any TLS certificate\n"
+          "  --creds USER:PASS    registry credentials (else "
+          "~/.docker/config.json)\n"
+          "  --user USER --password PASS  the same, separately\n"
+          "  --store DIR          image store (default $WASMAOT_STORE_DIR, "
+          "~/.local/share/wasmaot/images)\n"
           "The module's exit code (proc_exit, or 0 when _start returns) is "
           "the exit status;\n"
           "a trap exits 134 after printing its kind and a backtrace.\n",
@@ -533,15 +588,17 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       return wl_usage_error("run", "unknown option '%s'", opt);
     }
   }
+  if (o->password && !o->username)
+    return wl_usage_error("run", "--password needs --user");
   if (i >= argc)
     return wl_usage_error("run", "missing FILE");
   o->file = argv[i];
   o->n_args = argc - i - 1;
   o->args = argv + i + 1;
-  /* WASI's argv is FILE then ARGS (o->args - 1): the containerd shim
-   * passes the image's own name for the module, not its host path. */
-  if (o->argv0)
-    argv[i] = (char *)o->argv0;
+  /* WASI's argv is FILE then ARGS: the containerd shim passes the image's
+   * own name for the module, not its host path. argv itself must not
+   * change: the static front may run it again in wasmaot-full. */
+  o->prog = o->argv0 ? o->argv0 : o->file;
   return 0;
 }
 
@@ -549,7 +606,14 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
  * image's module through the artifact cache unless --no-cache. */
 static int open_module(const run_opts *o, wl_module **mod, wr_artifact **a,
                        wa_err *err) {
-  wl_module_opts mo = {.bounds = o->bounds, .no_cache = o->no_cache};
+  wl_module_opts mo = {.bounds = o->bounds,
+                       .no_cache = o->no_cache,
+                       .platform = o->platform,
+                       .plain_http = o->plain_http,
+                       .tls_no_verify = o->tls_no_verify,
+                       .username = o->username,
+                       .password = o->password,
+                       .store = o->store_dir};
   int rc = wl_module_open(o->file, &mo, mod, err);
   if (rc == 0)
     *a = wl_module_artifact(*mod);
@@ -609,6 +673,7 @@ static int image_opts(const run_opts *o, const wl_module *mod, run_opts *eff,
     else
       for (size_t i = ep ? 0 : 1; i < c->n_cmd; i++)
         ir->argv[n++] = (char *)c->cmd[i];
+    eff->prog = ir->argv[0];
     eff->args = ir->argv + 1;
     eff->n_args = (int)n - 1;
   }
@@ -784,5 +849,6 @@ const wl_cmd wl_cmd_run = {
     "run", run,
     "run [--invoke NAME] [--env K=V] [--env-inherit] [--dir[-ro] H[::G]] "
     "[--tcplisten H:P] [--trap-unknown-imports] [--bounds MODE] [--no-cache] "
-    "[--] FILE.wao|FILE.wasm|IMAGE [ARGS...]",
+    "[--platform OS/ARCH] [--plain-http] [--tls-no-verify] [--creds USER:PASS] "
+    "[--store DIR] [--] FILE.wao|FILE.wasm|IMAGE [ARGS...]",
     "run a module: _start, or one export with --invoke"};

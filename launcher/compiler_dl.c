@@ -8,7 +8,6 @@
 #include "internal.h"
 #include "wc.h"
 
-#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,11 @@
 
 static const wc_api *loaded;
 
+static const char *dl_why(void) {
+  const char *why = wa_dl_error();
+  return why ? why : "not available to this program";
+}
+
 /* Opens one candidate; 1 if it was loaded, 0 if it does not exist, or an
  * error if it exists but is unusable. */
 static int try_open(const char *path, bool must_exist, wa_err *err) {
@@ -35,16 +39,16 @@ static int try_open(const char *path, bool must_exist, wa_err *err) {
       return wa_fail_errno(err, WA_ENOTFOUND, "compiler library %s", path);
     return 0;
   }
-  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  void *h = wa_dl_open(path);
   if (!h) {
     if (!strchr(path, '/') && !must_exist)
       return 0; /* not on the search path */
     return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
-                   "cannot load the compiler: %s", dlerror());
+                   "cannot load the compiler: %s", dl_why());
   }
-  const wc_api *api = dlsym(h, WC_API_SYMBOL);
+  const wc_api *api = wa_dl_sym(h, WC_API_SYMBOL);
   if (!api) {
-    dlclose(h);
+    wa_dl_close(h);
     return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                    "%s has no %s table: not a wasmaot compiler", path,
                    WC_API_SYMBOL);
@@ -55,7 +59,7 @@ static int try_open(const char *path, bool must_exist, wa_err *err) {
                      "needs version %u (size %zu)",
                      path, api->version, api->size, WC_API_VERSION,
                      sizeof(wc_api));
-    dlclose(h);
+    wa_dl_close(h);
     return rc;
   }
   loaded = api; /* the handle stays open for the process's lifetime */

@@ -32,6 +32,12 @@ typedef struct wl_cmd {
 
 /* The usage line of a command, for wl_usage_error. */
 const char *wl_cmd_usage(const char *cmd);
+/* The command line (main.c); main() is in main_full.c or front.c. */
+int wl_main(int argc, char **argv);
+/* Set by the static front (front.c) when the command needs a library it
+ * cannot load; errors are then not reported, since wasmaot-full will run
+ * the command again from the start. Always false in wasmaot-full. */
+extern bool wl_need_full;
 
 /* compiler_dl.c: loads libwasmaot_compiler.so on first use (a cache miss
  * or `compile`); $WASMAOT_COMPILER overrides its path. */
@@ -54,6 +60,9 @@ typedef struct wl_module_opts {
   const char *platform; /* images: "os/arch"; NULL picks a Wasm platform */
   bool plain_http;      /* registry images: http:// */
   bool tls_no_verify;   /* registry images: accept any certificate */
+  const char *username; /* registry images: credentials (with password); */
+  const char *password; /* NULL: the docker config.json */
+  const char *store;    /* images: store directory; NULL: the default */
 } wl_module_opts;
 typedef struct wl_module wl_module;
 struct wr_artifact;
@@ -74,6 +83,11 @@ typedef struct wl_warm_target {
 typedef struct wl_warm_result {
   bool compiled; /* false: the entry was already cached */
   char key[65];  /* the entry's key, hex */
+  /* filled from a verified artifact the image carries, not compiled
+   * (compiled is then true too: the entry is new) */
+  bool precompiled;
+  char module_digest[72];   /* "sha256:<hex>" of the image's module */
+  char manifest_digest[72]; /* the image manifest it came from */
 } wl_warm_result;
 int wl_module_warm(const char *src, const wl_module_opts *o,
                    const wl_warm_target *t, wl_warm_result *res,

@@ -1,7 +1,7 @@
 /*
  * main.c: the `wasmaot` command line. Dispatches to the subcommand table
- * that CMake generates from the cmd_*.c files; the only place besides the
- * shim that exits the process.
+ * that CMake generates from the cmd_*.c files. main() itself is in
+ * main_full.c (the dynamic wasmaot-full) or front.c (the static front).
  */
 #include "internal.h"
 
@@ -37,7 +37,7 @@ static void print_help(FILE *f) {
              "docs/cli.md has them all.\n");
 }
 
-int main(int argc, char **argv) {
+int wl_main(int argc, char **argv) {
   if (argc < 2) {
     print_help(stderr);
     return WL_EXIT_USAGE;
@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < N_COMMANDS; i++)
     if (strcmp(commands[i]->name, name) == 0)
-      exit(commands[i]->run(argc - 1, argv + 1));
+      return commands[i]->run(argc - 1, argv + 1);
   fprintf(stderr, "wasmaot: unknown command '%s' (see 'wasmaot --help')\n",
           name);
   return WL_EXIT_USAGE;

@@ -185,6 +185,7 @@ struct wl_module {
   bool trusted_loaded;
   wk_trusted trusted;
   char native_dir[PATH_MAX]; /* referrers fetched from a registry */
+  bool used_native;          /* the last fill took an image's artifact */
 };
 
 /* -------------------------------------------------------- compiling */
@@ -206,8 +207,8 @@ static void config_for(const wk_resolved *r, const wc_config *c,
 /* --------------------------------------------- precompiled artifacts */
 
 /* One line on stderr when an image's artifact is passed over. */
-static void native_notice(const char *what, const char *target,
-                          const char *why, const wa_err *e) {
+static void native_notice(const char *what, const char *target, const char *why,
+                          const wa_err *e) {
   char buf[sizeof e->msg + sizeof e->what + 64];
   buf[0] = 0;
   if (e)
@@ -232,11 +233,13 @@ static int native_registry(wl_module *m, wa_err *err) {
   if (m->opts) {
     po.plain_http = m->opts->plain_http;
     po.tls_no_verify = m->opts->tls_no_verify;
+    po.username = m->opts->username;
+    po.password = m->opts->password;
   }
   wo_index idx;
-  int rc = wo_registry_referrers(&m->ref, m->manifest_digest,
-                                 WO_NATIVE_ARTIFACT_TYPE, &po, &m->arena, &idx,
-                                 err);
+  int rc =
+      wo_registry_referrers(&m->ref, m->manifest_digest,
+                            WO_NATIVE_ARTIFACT_TYPE, &po, &m->arena, &idx, err);
   if (rc || idx.n_manifests == 0)
     return rc;
   const char *tmp = getenv("TMPDIR");
@@ -280,15 +283,14 @@ static void native_load(wl_module *m, const char *what) {
     rc = native_registry(m, &e);
   } else {
     const char *tmp = getenv("TMPDIR");
-    rc = wo_native_src_open(&m->ref, tmp && *tmp ? tmp : "/tmp", NULL,
-                            &m->nsrc, &e);
+    rc = wo_native_src_open(&m->ref, tmp && *tmp ? tmp : "/tmp", NULL, &m->nsrc,
+                            &e);
     if (rc == 0)
       rc = wo_native_find(m->nsrc, &m->ref, m->manifest_digest, &m->arena,
                           &m->nset, &e);
   }
   if (rc) {
-    native_notice(what, "this host", "cannot read the image's attachments",
-                  &e);
+    native_notice(what, "this host", "cannot read the image's attachments", &e);
     memset(&m->nset, 0, sizeof m->nset);
   }
 }
@@ -303,8 +305,8 @@ static void native_load(wl_module *m, const char *what) {
  * failures that would stop compiling too (out of memory).
  */
 static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
-                          const wk_resolved *res, const char *what, wa_buf *out,
-                          bool *used, wa_err *err) {
+                       const wk_resolved *res, const char *what, wa_buf *out,
+                       bool *used, wa_err *err) {
   char hex[65];
   wk_key_hex(key, hex);
   native_load(m, what);
@@ -314,8 +316,8 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
       e = &m->nset.v[i];
   if (!e) {
     if (m->nset.n)
-      cache_log("no precompiled artifact for %.16s among the image's %zu",
-                hex, m->nset.n);
+      cache_log("no precompiled artifact for %.16s among the image's %zu", hex,
+                m->nset.n);
     return 0;
   }
   const char *target = res->triple;
@@ -395,10 +397,11 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
   else if ((rc = wa_buf_append(out, art, n, err)) == 0) {
     char id[65];
     wa_hex(sig.key_id, 32, id);
-    cache_log("precompiled %.16s: verified artifact for %s signed by key "
-              "%.16s, not compiling %s",
-              hex, target, id, what);
+    cache_log("precompiled %.16s: %s: the image's artifact for %s, signed "
+              "by trusted key %.16s",
+              hex, what, target, id);
     *used = true;
+    m->used_native = true;
   }
   wa_free(art);
   return rc;
@@ -407,8 +410,20 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
 static int fill(void *ud, const wk_key *key, wa_buf *out, wa_err *err) {
   fill_job *j = ud;
   const wc_api *api;
-  int rc = resolve_now(j->cfg, &j->fresh, err);
-  if (rc)
+  int rc;
+  /* An image's verified artifact first, before the compiler is loaded: the
+   * key came from a resolution remembered under an id of this very CPU
+   * (cpuid) and compiler file, so an artifact filed under it was made for
+   * what this host resolves to, and a node that knows its resolution runs
+   * it without ever mapping libLLVM. */
+  bool used = false;
+  if (j->m && j->m->is_image &&
+      (rc =
+           native_fill(j->m, key, j->cfg, j->expect, j->what, out, &used, err)))
+    return rc;
+  if (used)
+    return 0;
+  if ((rc = resolve_now(j->cfg, &j->fresh, err)))
     return rc;
   /* Compiling under a key the artifact would not hash to is wasted work
    * (the cache refuses it): say so before compiling. */
@@ -417,13 +432,6 @@ static int fill(void *ud, const wk_key *key, wa_buf *out, wa_err *err) {
     return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                    "the remembered configuration is stale");
   }
-  bool used = false;
-  if (j->m && j->m->is_image &&
-      (rc = native_fill(j->m, key, j->cfg, j->expect, j->what, out, &used,
-                           err)))
-    return rc;
-  if (used)
-    return 0;
   if ((rc = wl_compiler_get(&api, err)))
     return rc;
   char hex[65];
@@ -476,8 +484,7 @@ static int cache_entry(wl_module *m, const uint8_t *wasm, size_t len,
   for (int attempt = 0;; attempt++) {
     wk_config kc;
     config_for(&res, cfg, &kc);
-    fill_job job = {m,   wasm,  len, what, cfg, &res, false,
-                    {{0}, {0}, {0}, {0}}};
+    fill_job job = {m, wasm, len, what, cfg, &res, false, {{0}, {0}, {0}, {0}}};
     wa_err warning;
     wa_err_init(err);
     rc = wk_get(m->cache, digest, &kc, fill, &job, &m->entry, &warning, err);
@@ -585,8 +592,13 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
   wo_ref_name(&ref, m->name, sizeof m->name);
   m->ref = ref;
   m->opts = o;
-  if ((rc = wo_store_default_root(root, sizeof root, err)) ||
-      (rc = wo_store_open(root, &s, err)))
+  if (o->store && *o->store) {
+    if (snprintf(root, sizeof root, "%s", o->store) >= (int)sizeof root)
+      return wa_fail(err, WA_EUSAGE, WA_NOOFF, "store path too long");
+  } else if ((rc = wo_store_default_root(root, sizeof root, err))) {
+    return rc;
+  }
+  if ((rc = wo_store_open(root, &s, err)))
     return rc;
   if (m->warm) {
     /* Warming is for later runs: always refresh from the source, and
@@ -596,6 +608,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
     po.platform = o->platform;
     po.plain_http = o->plain_http;
     po.tls_no_verify = o->tls_no_verify;
+    po.username = o->username;
+    po.password = o->password;
     if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
         (rc =
              wo_store_image_open(s, info.name, &m->arena, &info, &m->img, err)))
@@ -637,6 +651,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
     po.platform = o->platform;
     po.plain_http = o->plain_http;
     po.tls_no_verify = o->tls_no_verify;
+    po.username = o->username;
+    po.password = o->password;
     if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
         (rc = wo_store_image_open_rootfs(s, info.name, &m->arena, m->rootfs,
                                          &info, &m->img, err)))
@@ -714,7 +730,12 @@ int wl_module_warm(const char *src, const wl_module_opts *o,
     rc = open_image(m, src, o, err);
   if (rc == 0) {
     res->compiled = wk_entry_filled(m->entry);
+    res->precompiled = res->compiled && m->used_native;
     wk_key_hex(wk_entry_key(m->entry), res->key);
+    snprintf(res->module_digest, sizeof res->module_digest, "%s",
+             m->img.digest);
+    snprintf(res->manifest_digest, sizeof res->manifest_digest, "%s",
+             m->manifest_digest);
   }
   wl_module_close(m);
   return rc;

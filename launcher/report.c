@@ -8,7 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+bool wl_need_full;
+
 void wl_report_err(const char *context, const wa_err *err) {
+  if (wl_need_full)
+    return;
   char buf[1024];
   wa_err_format(err, buf, sizeof buf);
   /* Errors that name their file already (wa_err_where) need no prefix. */

@@ -266,7 +266,8 @@ json_t *wo__desc_json(const wo_desc *d) {
     bad |= json_object_set_new(o, "platform", p);
   }
   if (d->artifact_type)
-    bad |= json_object_set_new(o, "artifactType", json_string(d->artifact_type));
+    bad |=
+        json_object_set_new(o, "artifactType", json_string(d->artifact_type));
   if (d->ref_name || d->image_name || d->n_annotations) {
     json_t *ann = json_object();
     for (size_t i = 0; i < d->n_annotations; i++) {

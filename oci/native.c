@@ -21,7 +21,6 @@
 #define NATIVE_MAX_ENTRIES 64 /* targets in one referrer */
 #define EMPTY_CONFIG "{}"
 #define EMPTY_CONFIG_MT "application/vnd.oci.empty.v1+json"
-#define UNKNOWN_PLATFORM "unknown"
 
 struct wo_native_src {
   wo_layout *layout;
@@ -50,8 +49,8 @@ static json_t *meta_json(const wo_native_meta *m, bool full) {
   json_t *o = json_object();
   int bad = !o;
   if (o)
-    bad |= json_object_set_new(o, WO_NATIVE_ANN_KEY,
-                               json_string(m->config_key));
+    bad |=
+        json_object_set_new(o, WO_NATIVE_ANN_KEY, json_string(m->config_key));
   if (o && full) {
     char fmt[16];
     snprintf(fmt, sizeof fmt, "%u", m->format_version);
@@ -141,37 +140,30 @@ static int copy_image(wo_layout *src, const wo_desc *man, wo_layout *dest,
   return rc;
 }
 
-int wo_native_write_image(const char *src_dir, const char *manifest_digest,
-                          const wo_platform *p, const wo_native_item *items,
-                          size_t n, wo_layout *dest, const char *tag,
-                          wo_desc *out_index, wa_err *err) {
-  wo_layout *src = NULL;
-  wa_arena a;
-  wa_arena_init(&a, 0);
-  wo_desc man, cfg, ref;
+int wo_native_put_referrer(wo_layout *dest, const wo_desc *subject,
+                           const wo_native_item *items, size_t n, wo_desc *out,
+                           wa_err *err) {
+  wo_desc cfg, ref;
   json_t *layers = json_array();
   int rc = layers ? 0 : wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   if (n == 0 || n > NATIVE_MAX_ENTRIES)
     rc = wa_fail(err, WA_EUSAGE, WA_NOOFF,
                  "between 1 and %d native artifacts per image, not %zu",
                  NATIVE_MAX_ENTRIES, n);
-  if (rc == 0 && (rc = wo_layout_open(src_dir, &src, err)) == 0)
-    rc = wo_layout_resolve(src, NULL, manifest_digest, &a, &man, err);
-  if (rc == 0)
-    rc = copy_image(src, &man, dest, &a, err);
   for (size_t i = 0; rc == 0 && i < n; i++)
     rc = put_item(dest, &items[i], layers, err);
   if (rc == 0)
     rc = wo_layout_put_blob(dest, EMPTY_CONFIG, strlen(EMPTY_CONFIG),
                             EMPTY_CONFIG_MT, &cfg, err);
   if (rc == 0) {
-    wo_desc subj = man;
+    wo_desc subj = *subject;
     subj.has_platform = false;
+    subj.artifact_type = NULL;
     subj.ref_name = subj.image_name = NULL;
     subj.annotations = NULL;
     subj.n_annotations = 0;
-    json_t *ann = json_pack("{s:s}", WO_NATIVE_ANN_MODULE,
-                            items[0].meta.module_digest);
+    json_t *ann =
+        json_pack("{s:s}", WO_NATIVE_ANN_MODULE, items[0].meta.module_digest);
     json_t *j = json_pack(
         "{s:i, s:s, s:s, s:o, s:O, s:o, s:o}", "schemaVersion", 2, "mediaType",
         wo__media_types[WO_MT_OCI_MANIFEST], "artifactType",
@@ -179,30 +171,45 @@ int wo_native_write_image(const char *src_dir, const char *manifest_digest,
         layers, "subject", wo__desc_json(&subj), "annotations", ann);
     rc = put_json(dest, j, wo__media_types[WO_MT_OCI_MANIFEST], &ref, err);
   }
-  if (rc == 0) {
-    wo_desc both[2] = {man, ref};
-    both[0].has_platform = true;
-    both[0].platform = *p;
-    both[0].ref_name = both[0].image_name = NULL;
-    both[0].annotations = NULL;
-    both[0].n_annotations = 0;
-    /* unknown/unknown: what image builders use for attachments, so
-     * platform matching in containerd and others passes over it. */
-    both[1].has_platform = true;
-    memset(&both[1].platform, 0, sizeof both[1].platform);
-    snprintf(both[1].platform.os, sizeof both[1].platform.os, "%s",
-             UNKNOWN_PLATFORM);
-    snprintf(both[1].platform.arch, sizeof both[1].platform.arch, "%s",
-             UNKNOWN_PLATFORM);
-    both[1].artifact_type = WO_NATIVE_ARTIFACT_TYPE;
-    wo_desc idx;
-    rc = wo_layout_put_index(dest, both, 2, &idx, err);
-    if (rc == 0)
-      rc = wo_layout_tag(dest, &idx, tag && *tag ? tag : NULL, err);
-    if (rc == 0 && out_index)
-      *out_index = idx;
-  }
   json_decref(layers);
+  if (rc == 0) {
+    ref.artifact_type = WO_NATIVE_ARTIFACT_TYPE;
+    *out = ref;
+  }
+  return rc;
+}
+
+int wo_native_write_image(const char *src_dir, const char *manifest_digest,
+                          const wo_platform *p, const wo_native_item *items,
+                          size_t n, wo_layout *dest, const char *tag,
+                          wo_desc *out_manifest, wa_err *err) {
+  wo_layout *src = NULL;
+  wa_arena a;
+  wa_arena_init(&a, 0);
+  wo_desc man, ref;
+  int rc = wo_layout_open(src_dir, &src, err);
+  if (rc == 0)
+    rc = wo_layout_resolve(src, NULL, manifest_digest, &a, &man, err);
+  if (rc == 0)
+    rc = copy_image(src, &man, dest, &a, err);
+  if (rc == 0)
+    rc = wo_native_put_referrer(dest, &man, items, n, &ref, err);
+  if (rc == 0) {
+    /* The image under its tag, exactly as it was; the referrer beside it,
+     * untagged (image-spec 1.1 lists referrers in index.json), which
+     * tag-based tools (containerd import, umoci, skopeo) pass over. */
+    wo_desc img = man;
+    img.has_platform = true;
+    img.platform = *p;
+    img.ref_name = img.image_name = NULL;
+    img.annotations = NULL;
+    img.n_annotations = 0;
+    rc = wo_layout_tag(dest, &img, tag && *tag ? tag : "latest", err);
+    if (rc == 0)
+      rc = wo_layout_tag(dest, &ref, NULL, err);
+    if (rc == 0 && out_manifest)
+      *out_manifest = ref;
+  }
   wo_layout_free(src);
   wa_arena_free(&a);
   return rc;
@@ -239,8 +246,8 @@ static int meta_parse(const wo_desc *d, wo_native_meta *m, const char *what,
   char fmt[16];
   uint8_t sha[32];
   memset(m, 0, sizeof *m);
-  if (copy_ann(d, WO_NATIVE_ANN_TARGET, m->target, sizeof m->target, true,
-               what, field, err) ||
+  if (copy_ann(d, WO_NATIVE_ANN_TARGET, m->target, sizeof m->target, true, what,
+               field, err) ||
       copy_ann(d, WO_NATIVE_ANN_MODULE, m->module_digest,
                sizeof m->module_digest, true, what, field, err) ||
       copy_ann(d, WO_NATIVE_ANN_FORMAT, fmt, sizeof fmt, true, what, field,
@@ -288,7 +295,8 @@ int wo_native_parse(const uint8_t *data, size_t len, const char *subject_digest,
     json_decref(j);
     return 0; /* another attachment, or for another image */
   }
-  if (!json_is_array(layers) || json_array_size(layers) > 2 * NATIVE_MAX_ENTRIES) {
+  if (!json_is_array(layers) ||
+      json_array_size(layers) > 2 * NATIVE_MAX_ENTRIES) {
     json_decref(j);
     return wa_fail(err, WA_EMALFORMED, WA_NOOFF,
                    "%s: layers: not an array of at most %d", what,
@@ -352,8 +360,7 @@ int wo_native_src_open_layout(const char *dir, wo_native_src **out,
 }
 
 int wo_native_src_open(const wo_ref *ref, const char *scratch_dir,
-                       const wo_limits *lim, wo_native_src **out,
-                       wa_err *err) {
+                       const wo_limits *lim, wo_native_src **out, wa_err *err) {
   if (ref->kind == WO_REF_LAYOUT)
     return wo_native_src_open_layout(ref->path, out, err);
   if (ref->kind != WO_REF_ARCHIVE)
@@ -384,8 +391,7 @@ int wo_native_src_open(const wo_ref *ref, const char *scratch_dir,
                        "cannot open %s", ref->path);
   uint64_t used[2] = {0, 0};
   if (rc == 0)
-    rc = wo_tar_apply(root, fd, ref->path, WO_TAR_LAYOUT, lim, used, NULL,
-                      err);
+    rc = wo_tar_apply(root, fd, ref->path, WO_TAR_LAYOUT, lim, used, NULL, err);
   if (fd >= 0)
     close(fd);
   if (root >= 0)
@@ -423,6 +429,20 @@ int wo_native_find_referrer(wo_native_src *s, const wo_desc *d,
   return rc;
 }
 
+/* Adds the referrers 'idx' lists. */
+static int scan_index(wo_native_src *s, const wo_index *idx,
+                      const char *subject_digest, wa_arena *a,
+                      wo_native_set *out, wa_err *err) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < idx->n_manifests; i++) {
+    const wo_desc *d = &idx->manifests[i];
+    if (d->artifact_type &&
+        strcmp(d->artifact_type, WO_NATIVE_ARTIFACT_TYPE) == 0)
+      rc = wo_native_find_referrer(s, d, subject_digest, a, out, err);
+  }
+  return rc;
+}
+
 int wo_native_find(wo_native_src *s, const wo_ref *ref,
                    const char *subject_digest, wa_arena *a, wo_native_set *out,
                    wa_err *err) {
@@ -431,8 +451,20 @@ int wo_native_find(wo_native_src *s, const wo_ref *ref,
   uint8_t *data;
   size_t len;
   wo_index idx;
+  char path[PATH_MAX];
   memset(out, 0, sizeof *out);
-  int rc = wo_layout_resolve(s->layout, ref->tag, ref->digest, a, &top, err);
+  /* index.json itself (where precompile puts them) ... */
+  snprintf(path, sizeof path, "%s/index.json", wo_layout_dir(s->layout));
+  int rc = wa_file_read(path, &data, &len, err);
+  if (rc == 0) {
+    rc = wo_index_parse(data, len, NULL, path, a, &idx, err);
+    wa_free(data);
+  }
+  if (rc == 0)
+    rc = scan_index(s, &idx, subject_digest, a, out, err);
+  /* ... and the image index the reference names, if it is one. */
+  if (rc == 0)
+    rc = wo_layout_resolve(s->layout, ref->tag, ref->digest, a, &top, err);
   if (rc == 0)
     rc = wo_blob_read(wo_layout_blobs(s->layout), &top, WO_MANIFEST_MAX,
                       wo_layout_dir(s->layout), &data, &len, err);
@@ -444,12 +476,68 @@ int wo_native_find(wo_native_src *s, const wo_ref *ref,
   wa_free(data);
   if (rc || role != WO_ROLE_INDEX)
     return rc;
-  for (size_t i = 0; rc == 0 && i < idx.n_manifests; i++) {
-    const wo_desc *d = &idx.manifests[i];
-    if (d->artifact_type && strcmp(d->artifact_type, WO_NATIVE_ARTIFACT_TYPE) == 0)
-      rc = wo_native_find_referrer(s, d, subject_digest, a, out, err);
+  return scan_index(s, &idx, subject_digest, a, out, err);
+}
+
+/* Decompresses a whole zstd stream of at most WO_NATIVE_MAX bytes; frames
+ * need not record their size (streaming compressors omit it). */
+static int unzstd(const uint8_t *z, size_t zn, const char *what, uint8_t **out,
+                  size_t *out_len, wa_err *err) {
+  ZSTD_DStream *ds = ZSTD_createDStream();
+  if (!ds)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  unsigned long long hint = ZSTD_getFrameContentSize(z, zn);
+  size_t cap = hint < WO_NATIVE_MAX ? (size_t)hint + 1 : 1u << 20;
+  uint8_t *buf = wa_malloc(cap);
+  ZSTD_inBuffer in = {z, zn, 0};
+  size_t len = 0, r = 1;
+  int rc = buf ? 0 : wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  while (rc == 0 && (in.pos < in.size || r != 0)) {
+    if (len == cap) {
+      if (cap > WO_NATIVE_MAX) {
+        rc = wa_fail(err, WA_ELIMIT, WA_NOOFF,
+                     "native artifact %s: more than %u bytes", what,
+                     WO_NATIVE_MAX);
+        break;
+      }
+      uint8_t *nb = wa_realloc(buf, cap * 2);
+      if (!nb) {
+        rc = wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+        break;
+      }
+      buf = nb;
+      cap *= 2;
+    }
+    ZSTD_outBuffer ob = {buf, cap, len};
+    size_t before = in.pos;
+    r = ZSTD_decompressStream(ds, &ob, &in);
+    if (ZSTD_isError(r)) {
+      rc = wa_fail(err, WA_ECORRUPT, WA_NOOFF,
+                   "native artifact %s: bad zstd stream (%s)", what,
+                   ZSTD_getErrorName(r));
+      break;
+    }
+    bool progress = ob.pos != len || in.pos != before;
+    len = ob.pos;
+    if (!progress && len < cap) {
+      rc = wa_fail(err, WA_ECORRUPT, WA_NOOFF,
+                   "native artifact %s: truncated zstd stream", what);
+      break;
+    }
   }
-  return rc;
+  ZSTD_freeDStream(ds);
+  if (rc == 0 && len > WO_NATIVE_MAX)
+    rc = wa_fail(err, WA_ELIMIT, WA_NOOFF,
+                 "native artifact %s: more than %u bytes", what, WO_NATIVE_MAX);
+  if (rc == 0 && len == 0)
+    rc = wa_fail(err, WA_ECORRUPT, WA_NOOFF, "native artifact %s: empty", what);
+  if (rc) {
+    wa_free(buf);
+    return rc;
+  }
+  *out = buf;
+  *out_len = len;
+  return 0;
 }
 
 int wo_native_read_artifact(wo_native_src *s, const wo_native_entry *e,
@@ -461,32 +549,9 @@ int wo_native_read_artifact(wo_native_src *s, const wo_native_entry *e,
                         wo_layout_dir(s->layout), &z, &zn, err);
   if (rc)
     return rc;
-  unsigned long long n = ZSTD_getFrameContentSize(z, zn);
-  if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN ||
-      n > WO_NATIVE_MAX || n == 0) {
-    wa_free(z);
-    return wa_fail(err, WA_ECORRUPT, WA_NOOFF,
-                   "native artifact %s: not a zstd frame with a size of at "
-                   "most %u bytes",
-                   e->artifact.digest, WO_NATIVE_MAX);
-  }
-  uint8_t *buf = wa_malloc((size_t)n);
-  if (!buf) {
-    wa_free(z);
-    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
-  }
-  size_t got = ZSTD_decompress(buf, (size_t)n, z, zn);
+  rc = unzstd(z, zn, e->artifact.digest, out, out_len, err);
   wa_free(z);
-  if (ZSTD_isError(got) || got != n) {
-    wa_free(buf);
-    return wa_fail(err, WA_ECORRUPT, WA_NOOFF,
-                   "native artifact %s: bad zstd stream (%s)",
-                   e->artifact.digest,
-                   ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
-  }
-  *out = buf;
-  *out_len = (size_t)n;
-  return 0;
+  return rc;
 }
 
 int wo_native_read_sig(wo_native_src *s, const wo_native_entry *e,
@@ -505,7 +570,8 @@ int wo_native_read_sig(wo_native_src *s, const wo_native_entry *e,
   }
   if (rc)
     return rc;
-  json_t *k = json_object_get(j, "keyId"), *sg = json_object_get(j, "signature"),
+  json_t *k = json_object_get(j, "keyId"),
+         *sg = json_object_get(j, "signature"),
          *al = json_object_get(j, "algorithm");
   if (!json_is_string(k) || !json_is_string(sg) || !json_is_string(al) ||
       strcmp(json_string_value(al), "ed25519") != 0 ||

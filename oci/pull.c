@@ -31,6 +31,7 @@ typedef struct puller {
   size_t n_blobs;
   uint64_t size;
   uint64_t max_blob;
+  bool downloading; /* blob transfers from a registry were started */
 } puller;
 
 static int remember(puller *p, const char *digest, wa_err *err) {
@@ -167,11 +168,18 @@ static int fetch_blobs(puller *p, const wo_desc *const *descs, size_t n,
   for (size_t i = 0; i < n; i++) {
     if (remember(p, descs[i]->digest, err) != 0)
       return err->code;
-    if (!wo__store_has(p->s, descs[i]) && k < sizeof need / sizeof *need)
+    /* A layer may be listed twice; two sinks on one file would wait for
+     * each other's lock. */
+    bool dup = wo__store_has(p->s, descs[i]);
+    for (size_t j = 0; j < k && !dup; j++)
+      dup = strcmp(need[j]->digest, descs[i]->digest) == 0;
+    if (!dup && k < sizeof need / sizeof *need)
       need[k++] = descs[i];
   }
-  if (p->reg)
+  if (p->reg) {
+    p->downloading |= k > 0;
     return wo__registry_blobs(p->reg, need, k, p->s->incoming_fd, err);
+  }
   uint64_t done = 0, total = 0;
   for (size_t i = 0; i < k; i++)
     total += need[i]->size;
@@ -357,6 +365,12 @@ int wo_store_pull(wo_store *s, const char *refstr, const wo_pull_opts *opts,
     rc = pull(p, out, err);
   if (rc != 0)
     wa_err_wrap(err, "pulling %s: ", p->name[0] ? p->name : refstr);
+  /* Say what happens to the bytes that did arrive. */
+  if (rc == WA_ENETWORK && p->downloading) {
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n,
+             " (what arrived is kept; pulling again resumes it)");
+  }
   /* A broken connection keeps what arrived for a resume; any other failure
    * means a bad image, whose verified pieces are of no further use. */
   if (rc != 0 && rc != WA_ENETWORK)

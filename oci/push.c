@@ -30,8 +30,7 @@ static int open_registry(const wo_ref *ref, const wo_pull_opts *o,
                          wo_registry **out, wa_err *err) {
   *out = NULL;
   if (ref->kind != WO_REF_REGISTRY)
-    return wa_fail(err, WA_EUSAGE, WA_NOOFF,
-                   "%s is not a registry reference",
+    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "%s is not a registry reference",
                    ref->path[0] ? ref->path : ref->repo);
   return wo__registry_open(ref, o, out, err);
 }
@@ -161,7 +160,8 @@ static int upload(pusher *p, const wo_desc *d, int fd, wa_err *err) {
   /* Chunks: PATCH with Content-Range; each answer names the next URL. */
   uint64_t off = 0;
   while (rc == 0 && d->size > wo__push_chunk && off < d->size) {
-    uint64_t n = d->size - off < wo__push_chunk ? d->size - off : wo__push_chunk;
+    uint64_t n =
+        d->size - off < wo__push_chunk ? d->size - off : wo__push_chunk;
     char range[64];
     snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)off,
              (unsigned long long)(off + n - 1));
@@ -196,7 +196,7 @@ static int upload(pusher *p, const wo_desc *d, int fd, wa_err *err) {
                 .body_len = mono ? d->size : 0};
   if ((rc = wo__registry_request(p->r, &uq, &resp, doing, err)) != 0)
     return rc;
-  if (resp.status != 201)
+  if (resp.status < 200 || resp.status > 299) /* 201 by the spec */
     rc = wo__registry_status_error(&resp, doing, err);
   else if (resp.digest[0] && strcmp(resp.digest, d->digest) != 0)
     rc = wa_fail(err, WA_EDIGEST, WA_NOOFF,
@@ -298,7 +298,7 @@ static int update_fallback(pusher *p, const wo_desc *subject, json_t *entry,
   wa_free(body);
   if (rc != 0)
     return rc;
-  if (resp.status != 201)
+  if (resp.status < 200 || resp.status > 299)
     rc = wo__registry_status_error(&resp, doing, err);
   wo__http_resp_free(&resp);
   return rc;
@@ -343,9 +343,9 @@ static int push_doc(pusher *p, const wo_desc *d, const char *tag, int depth,
   doc dc;
   int rc = doc_parse(data, len, d->media_type, what, &p->a, &dc, err);
   for (size_t i = 0; rc == 0 && i < dc.n_descs; i++)
-    rc = dc.role == WO_ROLE_INDEX ? push_doc(p, &dc.descs[i], NULL, depth + 1,
-                                             err)
-                                  : push_blob(p, &dc.descs[i], err);
+    rc = dc.role == WO_ROLE_INDEX
+             ? push_doc(p, &dc.descs[i], NULL, depth + 1, err)
+             : push_blob(p, &dc.descs[i], err);
   char url[400], doing[800];
   snprintf(url, sizeof url, "manifests/%s", tag ? tag : d->digest);
   snprintf(doing, sizeof doing, "pushing manifest %s%s%s to %s", d->digest,
@@ -360,7 +360,7 @@ static int push_doc(pusher *p, const wo_desc *d, const char *tag, int depth,
                  .body_len = len};
     rc = wo__registry_request(p->r, &q, &resp, doing, err);
   }
-  if (rc == 0 && resp.status != 201)
+  if (rc == 0 && (resp.status < 200 || resp.status > 299))
     rc = wo__registry_status_error(&resp, doing, err);
   else if (rc == 0 && resp.digest[0] && strcmp(resp.digest, d->digest) != 0)
     rc = wa_fail(err, WA_EDIGEST, WA_NOOFF,

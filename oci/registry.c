@@ -37,6 +37,7 @@ struct wo_registry {
   wo_progress_fn progress;
   void *progress_ud;
   uint64_t done, total;
+  bool writing; /* a push request: a token without a scope asks for push */
 };
 
 /* One HTTP exchange. Bodies of 200/206 go to 'sink' when set, others to
@@ -304,7 +305,8 @@ static int fetch_token(wo_registry *r, const wo_challenge *c, wa_err *err) {
   if (c->scope[0])
     snprintf(scope, sizeof scope, "%s", c->scope);
   else
-    snprintf(scope, sizeof scope, "repository:%s:pull", r->ref.repo);
+    snprintf(scope, sizeof scope, "repository:%s:%s", r->ref.repo,
+             r->writing ? "pull,push" : "pull");
   char *s1 = curl_easy_escape(esc, c->service, 0);
   char *s2 = curl_easy_escape(esc, scope, 0);
   char url[2200];
@@ -481,7 +483,7 @@ int wo__registry_manifest(wo_registry *r, const char *reference, uint8_t **out,
   return rc;
 }
 
-/* ------------------------------------------------- requests (push, referrers) */
+/* --------------------------------------------- requests (push, referrers) */
 
 static size_t on_read(char *buf, size_t size, size_t n, void *ud) {
   xfer *x = ud;
@@ -559,10 +561,21 @@ int wo__registry_request(wo_registry *r, const wo_http *q, wo_http_resp *resp,
   if (strlen(url) + 1 >= sizeof url)
     return wa_fail(err, WA_ELIMIT, WA_NOOFF, "%s: URL too long", doing);
   bool has_body = q->body || q->body_len;
+  /* Credentials go to the registry host only, not to another host an
+   * upload Location may name (a storage backend). */
+  const char *host = strstr(url, "://") + 3;
+  size_t hl = strcspn(host, "/?#");
+  bool foreign = hl != strlen(r->ref.endpoint) ||
+                 strncasecmp(host, r->ref.endpoint, hl) != 0;
   xfer x;
   int rc = 0;
   for (int attempt = 0;; attempt++) {
-    if ((rc = xfer_setup(r, &x, url, q->accept, 0, err)) != 0)
+    int saved = r->auth;
+    if (foreign)
+      r->auth = WO_AUTH_NONE;
+    rc = xfer_setup(r, &x, url, q->accept, 0, err);
+    r->auth = saved;
+    if (rc != 0)
       return rc;
     x.body_max = q->max_resp ? q->max_resp : ERROR_BODY_MAX;
     CURL *h = x.h;
@@ -596,8 +609,12 @@ int wo__registry_request(wo_registry *r, const wo_http *q, wo_http_resp *resp,
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
     }
     CURLcode cc = curl_easy_perform(h);
-    if (cc == CURLE_OK && x.status == 401 && attempt < 2 && !x.err.code) {
+    if (cc == CURLE_OK && x.status == 401 && attempt < 2 && !x.err.code &&
+        !foreign) {
+      r->writing =
+          strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0;
       rc = authenticate(r, &x, err);
+      r->writing = false;
       xfer_free(&x);
       if (rc != 0) {
         wa_err_wrap(err, "%s: ", doing);

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -37,12 +36,10 @@
 
 int wo_store_default_root(char *buf, size_t n, wa_err *err) {
   const char *d = getenv("WASMAOT_STORE_DIR");
-  const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+  const char *xdg = getenv("XDG_DATA_HOME");
+  char hbuf[PATH_MAX];
+  const char *home = wa_home_dir(hbuf, sizeof hbuf);
   int w;
-  if (!home || !home[0]) {
-    struct passwd *pw = getpwuid(getuid());
-    home = pw ? pw->pw_dir : NULL;
-  }
   if (d && d[0])
     w = snprintf(buf, n, "%s", d);
   else if (xdg && xdg[0] == '/') /* the XDG spec ignores relative values */

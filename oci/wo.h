@@ -1,8 +1,9 @@
 /*
  * wo.h: OCI images for wasmaot (prefix wo_). References, manifests and
  * platforms, safe layer unpacking, image layouts and archives, registry
- * pulls and the local content-addressed image store. Every blob's size and
- * digest is checked in one place (blob.c) before anything uses its bytes.
+ * pulls, pushes and OCI 1.1 referrers, and the local content-addressed
+ * image store. Every blob's size and digest is checked in one place (blob.c)
+ * before anything uses its bytes.
  */
 #ifndef WO_H
 #define WO_H
@@ -97,8 +98,8 @@ typedef struct wo_desc {
   uint64_t size;
   bool has_platform;
   wo_platform platform;
-  const char *ref_name;   /* annotation org.opencontainers.image.ref.name */
-  const char *image_name; /* annotation io.containerd.image.name */
+  const char *ref_name;      /* annotation org.opencontainers.image.ref.name */
+  const char *image_name;    /* annotation io.containerd.image.name */
   const char *artifact_type; /* "artifactType" (referrers), or NULL */
   /* All annotations as key/value pairs: annotations[2*i] is a key,
    * annotations[2*i+1] its value (the two above included). When writing, the
@@ -362,9 +363,9 @@ int wo_archive_write(const char *dir, const char *archive_path,
  * an OCI 1.1 referrer manifest whose "subject" is the image manifest, with
  * artifactType WO_NATIVE_ARTIFACT_TYPE, an empty config and per target one
  * zstd-compressed artifact layer plus, when signed, one signature layer.
- * In a layout the image and the referrer sit side by side in one image
- * index (the referrer with platform unknown/unknown, which runtimes skip),
- * so the image's own manifest, config and layers are unchanged. Everything
+ * In a layout the image is tagged in index.json and the referrer is listed
+ * beside it untagged (as image-spec 1.1 allows), so the image's own
+ * manifest, config and layers are unchanged. Everything
  * read here is untrusted: the annotations only select candidates, and the
  * launcher verifies the signature over what it computes itself.
  */
@@ -405,17 +406,23 @@ typedef struct wo_native_item {
   const wo_native_sig *sig; /* NULL: unsigned */
 } wo_native_item;
 
+/* Writes the referrer manifest for 'subject' (an image manifest) with
+ * 'items' and its blobs into 'dest', without listing it in index.json (a
+ * push sends it from there). out gets its descriptor (artifact_type set). */
+int wo_native_put_referrer(wo_layout *dest, const wo_desc *subject,
+                           const wo_native_item *items, size_t n, wo_desc *out,
+                           wa_err *err) WA_MUST_CHECK;
 /*
  * Writes a new image into 'dest': the manifest 'manifest_digest' of the
  * layout at 'src_dir' (e.g. the image store) with its config and layers,
- * copied byte for byte (verified), and a referrer manifest carrying 'items';
- * both go into a new image index (image first, with platform 'p') tagged
- * 'tag'. out_index (may be NULL) gets the index descriptor.
+ * copied byte for byte (verified), tagged 'tag' (NULL: "latest") with
+ * platform 'p', and beside it, untagged, a referrer manifest carrying
+ * 'items'. out_manifest (may be NULL) gets the referrer's descriptor.
  */
 int wo_native_write_image(const char *src_dir, const char *manifest_digest,
                           const wo_platform *p, const wo_native_item *items,
                           size_t n, wo_layout *dest, const char *tag,
-                          wo_desc *out_index, wa_err *err) WA_MUST_CHECK;
+                          wo_desc *out_manifest, wa_err *err) WA_MUST_CHECK;
 
 /* A native artifact found for an image. */
 typedef struct wo_native_entry {
@@ -450,8 +457,8 @@ int wo_native_src_open(const wo_ref *ref, const char *scratch_dir,
 int wo_native_src_open_layout(const char *dir, wo_native_src **out,
                               wa_err *err) WA_MUST_CHECK;
 void wo_native_src_close(wo_native_src *s); /* accepts NULL */
-/* The attachments for manifest 'subject_digest' that the image index the
- * reference names lists (none when it names a manifest). */
+/* The attachments for manifest 'subject_digest' listed in the layout's
+ * index.json or in the image index the reference names. */
 int wo_native_find(wo_native_src *s, const wo_ref *ref,
                    const char *subject_digest, wa_arena *a, wo_native_set *out,
                    wa_err *err) WA_MUST_CHECK;

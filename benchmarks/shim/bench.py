@@ -2,7 +2,8 @@
 """Benchmarks of containerd-shim-wasmaot-v1 against runc, on a private
 containerd (the same fixture as tests/integration/shim/test_shim.py).
 
-  1. `ctr run --rm` start-to-exit latency: a hello module under wasmaot
+  1. `ctr run --rm` start-to-exit latency (the two runtimes alternate run
+     by run, so both see the same load): a hello module under wasmaot
      (artifact cache warm) vs a busybox `echo hello` under runc;
   2. memory per running container: shim + task processes, RSS and PSS;
   3. density: sleeping containers started one at a time until --density
@@ -117,18 +118,28 @@ def shim_pids(exe_name):
     return pids
 
 
-def measure_latency(env, image, runtime, args, want, runs):
-    times = []
+def run_once(env, image, runtime, args, want, cid):
+    t0 = time.perf_counter()
+    r = env.ctr("run", "--rm", "--runtime", runtime, image, cid, *args)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0 or r.stdout != want:
+        raise SystemExit("%s: rc %d, %r %r" % (cid, r.returncode, r.stdout,
+                                               r.stderr))
+    return dt * 1000
+
+
+def measure_latency(env, sides, runs):
+    """`ctr run --rm` wall times for each side (image, runtime, args,
+    want), alternating run by run: on a shared machine the load drifts, and
+    alternating exposes both runtimes to the same load. The first round
+    warms caches (artifact cache, page cache) and is not counted."""
+    times = [[] for _ in sides]
     for i in range(runs + 1):
-        cid = "lat-%s-%d" % (runtime.split(".")[-2], i)
-        t0 = time.perf_counter()
-        r = env.ctr("run", "--rm", "--runtime", runtime, image, cid, *args)
-        dt = time.perf_counter() - t0
-        if r.returncode != 0 or r.stdout != want:
-            raise SystemExit("%s: rc %d, %r %r" % (cid, r.returncode,
-                                                   r.stdout, r.stderr))
-        if i:  # the first run warms caches (artifact cache, page cache)
-            times.append(dt * 1000)
+        for k, (image, runtime, args, want) in enumerate(sides):
+            cid = "lat-%s-%d" % (runtime.split(".")[-2], i)
+            dt = run_once(env, image, runtime, args, want, cid)
+            if i:
+                times[k].append(dt)
     return times
 
 
@@ -241,6 +252,13 @@ def measure_density(env, image, runtime, args, limit, floor_kib, shim_exe):
     return n, why, pss, avail, statistics.median(starts) if starts else 0.0
 
 
+def load_average():
+    """The 1-minute load average: the machine may be shared, and a loaded
+    machine slows runc's heavier start more than the shim's."""
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
 def fmt(xs):
     xs = sorted(xs)
     return "%.1f | %.1f | %.1f | %.1f" % (
@@ -284,17 +302,27 @@ def main():
         reason = env.probe_runtime()
         if reason:
             raise SystemExit("cannot benchmark: " + reason)
-        wasm = measure_latency(env, "docker.io/library/bench-wasm:latest",
-                               t.RUNTIME, [], "hello from wasm\n", a.runs)
-        runc = measure_latency(env, "docker.io/library/bench-native:latest",
-                               "io.containerd.runc.v2", [], "hello\n", a.runs)
-        print("## `ctr run --rm` start to exit (ms, %d runs after one warm-up)"
-              % a.runs)
+        load_before = load_average()
+        wasm, runc = measure_latency(env, [
+            ("docker.io/library/bench-wasm:latest", t.RUNTIME, [],
+             "hello from wasm\n"),
+            ("docker.io/library/bench-native:latest", "io.containerd.runc.v2",
+             [], "hello\n")], a.runs)
+        print("## `ctr run --rm` start to exit (ms, %d runs each after one "
+              "warm-up, alternating wasmaot and runc)" % a.runs)
         print()
         print("| runtime | median | mean | p90 | min |")
         print("|---|---|---|---|---|")
         print("| wasmaot (hello.wasm, cached) | %s |" % fmt(wasm))
         print("| runc (busybox echo) | %s |" % fmt(runc))
+        print()
+        print("wasmaot / runc: median %.2fx, mean %.2fx, min %.2fx (goal: at "
+              "most 0.5x). 1-minute load average %s before, %s after, on %d "
+              "CPUs." % (
+                  statistics.median(wasm) / statistics.median(runc),
+                  statistics.mean(wasm) / statistics.mean(runc),
+                  min(wasm) / min(runc), load_before, load_average(),
+                  os.cpu_count()))
         print()
         warm_sleeper(env, "docker.io/library/bench-wasm:latest", t.RUNTIME,
                      ["/sleeper.wasm"])

@@ -229,6 +229,10 @@ static int cmd_start(void) {
     die("writing the address file: %s", strerror(errno));
   }
 
+  /* Opened before the fork, so the daemon's first acts are the dup2s
+   * below: containerd waits for EOF on our stdout+stderr pipe. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int log = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   fflush(stdout);
   pid_t pid = fork();
   if (pid < 0) {
@@ -236,11 +240,7 @@ static int cmd_start(void) {
     die("fork: %s", strerror(errno));
   }
   if (pid == 0) {
-    /* The daemon. containerd waits for EOF on our stdout+stderr pipe, so
-     * drop them first; the log FIFO becomes stderr. */
-    setsid();
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int log = open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    /* The daemon: drop the pipe; the log FIFO becomes stderr. */
     dup2(null, 0);
     dup2(null, 1);
     dup2(log >= 0 ? log : null, 2);
@@ -248,10 +248,15 @@ static int cmd_start(void) {
       close(log);
     if (null > 2)
       close(null);
+    setsid();
     wl__log_set_fd(2, opts.debug);
     raise_oom_score();
     exit(serve(fd));
   }
+  if (log >= 0)
+    close(log);
+  if (null >= 0)
+    close(null);
   printf("%s", addr);
   return 0;
 }

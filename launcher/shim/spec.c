@@ -336,12 +336,11 @@ int wl__spec_parse(const char *text, size_t len, wl__spec *s, wa_err *err) {
     goto out;
   json_t *ann = json_object_get(root, "annotations");
   if (ann && json_is_object(ann) &&
-      ((rc = get_str(&p, ann, "io.kubernetes.cri.container-type",
-                     "annotations", &s->container_type)) ||
-       (rc = get_str(&p, ann, WL_ANN_CRI_IMAGE, "annotations",
-                     &s->cri_image)) ||
-       (rc = get_str(&p, ann, WL_ANN_IMAGE, "annotations",
-                     &s->wasmaot_image))))
+      ((rc = get_str(&p, ann, "io.kubernetes.cri.container-type", "annotations",
+                     &s->container_type)) ||
+       (rc =
+            get_str(&p, ann, WL_ANN_CRI_IMAGE, "annotations", &s->cri_image)) ||
+       (rc = get_str(&p, ann, WL_ANN_IMAGE, "annotations", &s->wasmaot_image))))
     goto out;
   if (!s->cwd)
     s->cwd = "/";
@@ -419,8 +418,8 @@ int wl__shim_config_load(const char *path, wl__shim_config *out, wa_err *err) {
     if (!dst) {
       rc = wa_fail(err, WA_EMALFORMED, WA_NOOFF,
                    "shim config %s: unknown key %s (runtime, cache_dir, "
-                   "store_dir)", path,
-                   key);
+                   "store_dir)",
+                   path, key);
       break;
     }
     if (!json_is_string(v) || json_string_value(v)[0] != '/') {

@@ -284,9 +284,9 @@ static int strv_add(strv *a, const char *s) {
 }
 
 /* The `wasmaot run` command line: preopens, env, module, arguments. */
-static int build_argv(const wl__spec *s, const char *module,
-                      const char *argv0, const wl__bind *binds, size_t n_binds,
-                      bool in_mnt, strv *a) {
+static int build_argv(const wl__spec *s, const char *module, const char *argv0,
+                      const wl__bind *binds, size_t n_binds, bool in_mnt,
+                      strv *a) {
   int rc = 0;
   rc |= strv_add(a, T.runner);
   rc |= strv_add(a, "run");
@@ -381,8 +381,10 @@ static int find_module(const wl__spec *s, char *module, size_t cap,
   wa_err_init(&e2);
   int rc2 = wl__store_module(store_dir(), s->cri_image, module, cap, &e2);
   if (rc2 == 0) {
-    wl__log(WL_LOG_INFO, "create %s: %s; running the Wasm artifact %s of the "
-            "wasmaot image store", T.id, err->msg, s->cri_image);
+    wl__log(WL_LOG_INFO,
+            "create %s: %s; running the Wasm artifact %s of the "
+            "wasmaot image store",
+            T.id, err->msg, s->cri_image);
     wa_err_init(err);
     return 0;
   }
@@ -404,15 +406,26 @@ static int last_cap(void) {
   return v;
 }
 
+/* Written whole (temp file, rename) but not fsync'ed: it only matters
+ * while the machine runs (a reboot ends the task too, and containerd's
+ * state directory is normally a tmpfs), and an fsync on a disk-backed
+ * state directory cost Create several milliseconds. */
 static void write_pidfile(void) {
-  char path[PATH_MAX], text[64];
+  char path[PATH_MAX], tmp[PATH_MAX + 8], text[64];
   snprintf(path, sizeof path, "%s/" WL_PIDFILE, T.bundle);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
   int n = snprintf(text, sizeof text, "%d %llu\n", (int)T.pid,
                    (unsigned long long)wl__proc_starttime(T.pid));
-  wa_err err;
-  wa_err_init(&err);
-  if (wa_file_publish(path, text, (size_t)n, 0644, &err) != 0)
-    wl__log(WL_LOG_WARN, "%s", err.msg);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int rc = fd < 0 ? -1 : wl__write_full(fd, text, (size_t)n);
+  if (fd >= 0 && close(fd) != 0)
+    rc = -1;
+  if (rc == 0)
+    rc = rename(tmp, path);
+  if (rc != 0) {
+    wl__log(WL_LOG_WARN, "writing %s: %s", path, strerror(errno));
+    unlink(tmp);
+  }
 }
 
 /* Under T.mu. Undoes what a failed Create set up. */

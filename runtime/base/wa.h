@@ -202,4 +202,22 @@ int wa_mkdirs(const char *path, unsigned mode, wa_err *err) WA_MUST_CHECK;
 /* Copies src to dst with snprintf semantics; returns -1 if truncated. */
 int wa_strlcpy(char *dst, const char *src, size_t n);
 
+/* ------------------------------------------------------------ process */
+
+/*
+ * The two services a fully static program cannot offer, each behind one
+ * seam in its own file so that the static `wasmaot` front (launcher/
+ * front.c) can define them instead and never link glibc's dlopen or NSS.
+ * dl.c: dlopen(path, RTLD_NOW | RTLD_LOCAL), dlsym, dlclose; wa_dl_error
+ * says why the last call failed.
+ */
+void *wa_dl_open(const char *path);
+void *wa_dl_sym(void *handle, const char *name);
+void wa_dl_close(void *handle);
+/* NULL when the failure needs no report (the static front handles it). */
+const char *wa_dl_error(void);
+/* home.c: the effective user's home directory: $HOME when set and not
+ * empty, else the password database's; NULL if neither says. */
+const char *wa_home_dir(char *buf, size_t n);
+
 #endif

@@ -41,8 +41,8 @@ static void count_methods(t_proxy *p, const char *b, size_t n) {
   for (int m = 0; m < 5; m++) {
     char needle[16];
     int k = snprintf(needle, sizeof needle, "%s /v2/", method_names[m]);
-    for (const char *q = b; (q = memmem(q, n - (size_t)(q - b), needle,
-                                        (size_t)k)) != NULL;
+    for (const char *q = b;
+         (q = memmem(q, n - (size_t)(q - b), needle, (size_t)k)) != NULL;
          q += k)
       if (q == b || q[-1] == '\n')
         p->methods[m]++;

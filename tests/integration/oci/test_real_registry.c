@@ -591,7 +591,12 @@ static void token_handler(void *ud, const t_req *q, t_resp *r) {
 }
 
 /* An RS256 JWT with an x5c chain, as distribution's token auth wants. */
+static void make_token_for(const char *repo, const char *actions);
 static void make_token(const char *repo) {
+  make_token_for(repo, "\\\"pull\\\"");
+}
+/* actions: the JSON array's elements, escaped for the shell script. */
+static void make_token_for(const char *repo, const char *actions) {
   char script[4096], out[400];
   snprintf(out, sizeof out, "%s/token.jwt", work);
   snprintf(
@@ -608,12 +613,12 @@ static void make_token(const char *repo) {
       "\\\"exp\\\":$((now+3600)),\\\"nbf\\\":$((now-60)),\\\"iat\\\":$((now-60)"
       "),\\\"jti\\\":\\\"j1\\\","
       "\\\"access\\\":[{\\\"type\\\":\\\"repository\\\",\\\"name\\\":\\\"%"
-      "s\\\",\\\"actions\\\":[\\\"pull\\\"]}]}\" && "
+      "s\\\",\\\"actions\\\":[%s]}]}\" && "
       "si=\"$(printf %%s \"$h\" | b64url).$(printf %%s \"$p\" | b64url)\" && "
       "sig=$(printf %%s \"$si\" | openssl dgst -sha256 -sign key.pem | b64url) "
       "&& "
       "printf '%%s.%%s' \"$si\" \"$sig\" > %s",
-      work, repo, out);
+      work, repo, actions, out);
   must(sh("%s", script), "making the JWT");
   FILE *f = fopen(out, "r");
   char tok[6000] = {0};
@@ -752,8 +757,8 @@ static wo_desc referrer(const wo_desc *subject, const char *artifact_type,
            "\"subject\":{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu},"
            "\"annotations\":{\"io.wasmaot.test\":\"%s\"}}",
            artifact_type, cfg.digest, layer.digest,
-           (unsigned long long)layer.size, subject->media_type,
-           subject->digest, (unsigned long long)subject->size, payload);
+           (unsigned long long)layer.size, subject->media_type, subject->digest,
+           (unsigned long long)subject->size, payload);
   cr_assert_eq(wo_layout_put_blob(lay, json, strlen(json),
                                   "application/vnd.oci.image.manifest.v1+json",
                                   &m, &err),
@@ -780,7 +785,10 @@ Test(oci_real, push_image_and_index_then_pull_back_with_skopeo_and_wo) {
   art.has_platform = true;
   snprintf(art.platform.os, sizeof art.platform.os, "wasip1");
   snprintf(art.platform.arch, sizeof art.platform.arch, "wasm");
-  wo_entry l1[] = {{WO_ENTRY_FILE, "bin/x", "\x7f" "ELF", 4, 0755, NULL}};
+  wo_entry l1[] = {{WO_ENTRY_FILE, "bin/x",
+                    "\x7f"
+                    "ELF",
+                    4, 0755, NULL}};
   const wo_entry *ls1[] = {l1};
   wo_desc m[2];
   m[0] = rootfs(ls1, n, gz, 1, "linux", "amd64", "/bin/x", NULL);
@@ -896,8 +904,9 @@ Test(oci_real, referrers_through_the_fallback_tag) {
   wa_arena a;
   wa_arena_init(&a, 0);
   wo_index idx;
-  cr_assert_eq(wo_registry_referrers(&ref, img.digest, NULL, &o, &a, &idx, &err),
-               0, "%s", err.msg);
+  cr_assert_eq(
+      wo_registry_referrers(&ref, img.digest, NULL, &o, &a, &idx, &err), 0,
+      "%s", err.msg);
   cr_assert_eq(idx.n_manifests, 2, "the repeated push added a duplicate");
   cr_assert_str_eq(idx.manifests[0].digest, r2.digest);
   cr_assert_str_eq(idx.manifests[1].digest, r1.digest);
@@ -1011,4 +1020,213 @@ Test(oci_real, push_auth_failures_are_clear_and_credentials_work) {
                          "s3cret pass", &info),
                0, "%s", err.msg);
   cr_assert_str_eq(info.digest, md.digest);
+}
+
+Test(oci_real, push_with_a_bearer_token_for_pull_and_push) {
+  make_token_for("tokened/pushed", "\\\"pull\\\",\\\"push\\\"");
+  char enc[100];
+  wo__base64_encode((const uint8_t *)"alice:pw", 8, enc, sizeof enc);
+  snprintf(basic_expected, sizeof basic_expected, "Basic %s", enc);
+  int tport;
+  token_srv = t_httpd_start(token_handler, NULL, &tport);
+  cr_assert_not_null(token_srv);
+  char yaml[1000];
+  snprintf(yaml, sizeof yaml,
+           "auth:\n  token:\n    realm: http://127.0.0.1:%d/token\n    "
+           "service: wasmaot-test\n"
+           "    issuer: wasmaot-issuer\n    rootcertbundle: %s/token.crt\n",
+           tport, work);
+  reg_start(&token_reg, "token", yaml);
+  wo_desc md = artifact(mod_b, sizeof mod_b, "a");
+  wo_ref ref = reg_ref(&token_reg, "tokened/pushed");
+  wo_pull_opts o = push_opts(NULL, NULL);
+  wa_err_init(&err);
+  cr_assert_eq(wo_registry_push(&ref, lay, &md, "1", &o, &err), WA_EPERM);
+  cr_assert(strstr(err.msg, "anonymous access refused"), "%s", err.msg);
+  o = push_opts("alice", "pw");
+  wa_err_init(&err);
+  cr_assert_eq(wo_registry_push(&ref, lay, &md, "1", &o, &err), 0, "%s",
+               err.msg);
+  wo_image_info info;
+  cr_assert_eq(
+      pull_from(&token_reg, "tokened/pushed:1", NULL, "alice", "pw", &info), 0,
+      "%s", err.msg);
+  cr_assert_str_eq(info.digest, md.digest);
+}
+
+/* ---------------------------------------------------- the CLI: run, cuts */
+
+static bool have_cli(void) {
+  if (access(WO_WASMAOT_BIN, X_OK) == 0)
+    return true;
+  teardown(); /* a skipped test does not get its .fini */
+  return false;
+}
+
+/* `run IMAGE` takes pull's registry options for an image the store lacks. */
+Test(oci_real, cli_run_takes_the_registry_options) {
+  if (!have_cli())
+    cr_skip_test("%s is not built", WO_WASMAOT_BIN);
+  size_t len;
+  char path[400];
+  snprintf(path, sizeof path, "%s/add.wasm", WO_EXAMPLES_DIR);
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "%s", path);
+  static uint8_t wasm[1 << 16];
+  len = fread(wasm, 1, sizeof wasm, f);
+  fclose(f);
+  cr_assert_gt(len, 8);
+  wo_platform wp = {"wasip1", "wasm", ""};
+  wo_desc m[2];
+  cr_assert_eq(wo_layout_put_artifact(lay, wasm, len, &wp, &m[1], &err), 0,
+               "%s", err.msg);
+  m[1].has_platform = true;
+  m[1].platform = wp;
+  wo_entry l1[] = {{WO_ENTRY_FILE, "bin/x",
+                    "\x7f"
+                    "ELF",
+                    4, 0755, NULL}};
+  const wo_entry *ls1[] = {l1};
+  size_t n[] = {1};
+  wo_compression gz[] = {WO_COMPRESS_GZIP};
+  m[0] = rootfs(ls1, n, gz, 1, "linux", "amd64", "/bin/x", NULL);
+  wo_desc idx;
+  cr_assert_eq(wo_layout_put_index(lay, m, 2, &idx, &err), 0, "%s", err.msg);
+  cr_assert_eq(do_push(&open_reg, "run/add", &idx, "1"), 0, "%s", err.msg);
+  char env[800], out[400], errf[400];
+  snprintf(out, sizeof out, "%s/run.out", work);
+  snprintf(errf, sizeof errf, "%s/run.err", work);
+  snprintf(env, sizeof env,
+           "WASMAOT_CACHE_DIR=%s/cache WASMAOT_STORE_DIR=%s/runstore "
+           "DOCKER_CONFIG=/nonexistent",
+           work, work);
+  /* https against a plain http registry fails and says what to try */
+  cr_assert_eq(sh("%s %s run --invoke add 127.0.0.1:%d/run/add:1 2 40 2>%s",
+                  env, WO_WASMAOT_BIN, open_reg.port, errf),
+               1);
+  must(sh("grep -q -- --plain-http %s", errf), "the hint for --plain-http");
+  /* --platform reaches the pull */
+  cr_assert_eq(sh("%s %s run --plain-http --platform linux/arm64 --invoke add "
+                  "127.0.0.1:%d/run/add:1 2 40 2>%s",
+                  env, WO_WASMAOT_BIN, open_reg.port, errf),
+               1);
+  must(sh("grep -q 'no manifest for linux/arm64' %s", errf),
+       "the platform error");
+  must(sh("%s %s run --plain-http --tls-no-verify --invoke add "
+          "127.0.0.1:%d/run/add:1 2 40 >%s",
+          env, WO_WASMAOT_BIN, open_reg.port, out),
+       "wasmaot run --plain-http");
+  must(sh("test \"$(cat %s)\" = 42", out), "the result of add");
+  /* bad command lines */
+  cr_assert_eq(sh("%s run --creds alice x.wasm 2>%s", WO_WASMAOT_BIN, errf), 2);
+  must(sh("grep -q USER:PASS %s", errf), "--creds usage");
+  cr_assert_eq(sh("%s run --password p x.wasm 2>/dev/null", WO_WASMAOT_BIN), 2);
+  cr_assert_eq(sh("%s run x.wasm --platform 2>/dev/null", WO_WASMAOT_BIN), 1,
+               "options after FILE belong to the module");
+  cr_assert_eq(sh("%s run --platform 2>/dev/null", WO_WASMAOT_BIN), 2);
+  must(sh("%s run --help | grep -q -- '--creds USER:PASS'", WO_WASMAOT_BIN),
+       "run --help lists --creds");
+}
+
+/* A blob transfer cut mid-way: `pull` fails saying so, publishes nothing,
+ * keeps what arrived, and the next pull resumes it with a Range request. */
+Test(oci_real, cli_pull_cut_mid_blob_fails_cleanly_and_the_retry_resumes) {
+  if (!have_cli())
+    cr_skip_test("%s is not built", WO_WASMAOT_BIN);
+  size_t big_n = 3u << 20;
+  uint8_t *big = malloc(big_n);
+  uint32_t x = 4242;
+  for (size_t i = 0; i < big_n; i++) {
+    x = x * 1103515245u + 12345u;
+    big[i] = (uint8_t)(x >> 16);
+  }
+  wo_entry l0[] = {{WO_ENTRY_FILE, "m.wasm", mod_a, sizeof mod_a, 0755, NULL},
+                   {WO_ENTRY_FILE, "data.bin", big, big_n, 0644, NULL}};
+  const wo_entry *ls[] = {l0};
+  size_t n[] = {1 + 1};
+  wo_compression none[] = {WO_COMPRESS_NONE};
+  wo_desc layer;
+  wo_desc md = rootfs(ls, n, none, 1, "wasip1", "wasm", "/m.wasm", &layer);
+  free(big);
+  cr_assert_eq(do_push(&open_reg, "cut/big", &md, "1"), 0, "%s", err.msg);
+  reg via = {0, 0};
+  proxy = t_proxy_start(open_reg.port, &via.port);
+  cr_assert_not_null(proxy);
+  t_proxy_arm(proxy, 1 << 20);
+  char errf[400], out[400];
+  snprintf(errf, sizeof errf, "%s/pull.err", work);
+  snprintf(out, sizeof out, "%s/pull.out", work);
+  cr_assert_eq(sh("WASMAOT_STORE_DIR=%s %s pull --plain-http "
+                  "127.0.0.1:%d/cut/big:1 2>%s",
+                  storedir, WO_WASMAOT_BIN, via.port, errf),
+               1);
+  cr_assert_eq(t_proxy_cuts(proxy), 1);
+  must(sh("grep -q 'downloading blob %s' %s && grep -q 'pulling again "
+          "resumes' %s",
+          layer.digest, errf, errf),
+       "the error names the blob and the resume");
+  must(sh("WASMAOT_STORE_DIR=%s %s images -q >%s && test ! -s %s", storedir,
+          WO_WASMAOT_BIN, out, out),
+       "an interrupted pull listed an image");
+  assert_store_empty();
+  must(sh("test -n \"$(find %s/incoming -type f -size +500k)\"", storedir),
+       "the partial blob was not kept");
+  cr_assert_eq(t_proxy_saw_range(proxy), 0);
+  must(sh("WASMAOT_STORE_DIR=%s %s pull -q --plain-http "
+          "127.0.0.1:%d/cut/big:1 >%s",
+          storedir, WO_WASMAOT_BIN, via.port, out),
+       "the retry");
+  cr_assert_eq(t_proxy_saw_range(proxy), 1, "the retry did not resume");
+  must(sh("grep -qx %s %s", md.digest, out), "the retry's digest");
+  must(sh("test -z \"$(ls -A %s/incoming)\"", storedir),
+       "incoming/ not emptied");
+}
+
+/* `run --creds` and `--store` reach the pull (launcher/module.c passes
+ * wl_module_opts.username/password/store to wo_store_pull). */
+Test(oci_real, cli_run_with_credentials_and_a_store) {
+  if (!have_cli())
+    cr_skip_test("%s is not built", WO_WASMAOT_BIN);
+  char path[400];
+  snprintf(path, sizeof path, "%s/add.wasm", WO_EXAMPLES_DIR);
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "%s", path);
+  static uint8_t wasm[1 << 16];
+  size_t len = fread(wasm, 1, sizeof wasm, f);
+  fclose(f);
+  wo_desc md;
+  cr_assert_eq(wo_layout_put_artifact(lay, wasm, len, NULL, &md, &err), 0, "%s",
+               err.msg);
+  char pw[400], yaml[600];
+  snprintf(pw, sizeof pw, "%s/htpasswd", work);
+  must(sh("htpasswd -Bbc %s alice 's3cret'", pw), "htpasswd");
+  snprintf(yaml, sizeof yaml, htpasswd_yaml, pw);
+  reg_start(&basic_reg, "basic", yaml);
+  wo_ref ref = reg_ref(&basic_reg, "private/add");
+  wo_pull_opts o = push_opts("alice", "s3cret");
+  wa_err_init(&err);
+  cr_assert_eq(wo_registry_push(&ref, lay, &md, "1", &o, &err), 0, "%s",
+               err.msg);
+  char env[600], errf[400], out[400];
+  snprintf(errf, sizeof errf, "%s/run.err", work);
+  snprintf(out, sizeof out, "%s/run.out", work);
+  snprintf(env, sizeof env,
+           "WASMAOT_CACHE_DIR=%s/cache WASMAOT_STORE_DIR=%s/unused "
+           "DOCKER_CONFIG=/nonexistent",
+           work, work);
+  cr_assert_eq(sh("%s %s run --plain-http --store %s/s1 --invoke add "
+                  "127.0.0.1:%d/private/add:1 2 40 2>%s",
+                  env, WO_WASMAOT_BIN, work, basic_reg.port, errf),
+               1);
+  must(sh("grep -q 'requires a login' %s", errf), "the login error");
+  must(sh("%s %s run --plain-http --store %s/s1 --creds alice:s3cret "
+          "--invoke add 127.0.0.1:%d/private/add:1 2 40 >%s",
+          env, WO_WASMAOT_BIN, work, basic_reg.port, out),
+       "run --creds");
+  must(sh("test \"$(cat %s)\" = 42", out), "the result of add");
+  must(sh("WASMAOT_STORE_DIR=%s/s1 %s images -q | grep -q .", work,
+          WO_WASMAOT_BIN),
+       "the image is in the --store store");
+  must(sh("test ! -e %s/unused/index.json", work),
+       "the default store was used");
 }

@@ -125,9 +125,9 @@ static const char *stored_artifact(char *name, size_t cap) {
   wo_desc d;
   wa_err_init(&err);
   cr_assert_eq(wo_layout_create(path("lay"), &lay, &err), 0, "%s", err.msg);
-  cr_assert_eq(wo_layout_put_artifact(lay, module, sizeof module, NULL, &d,
-                                      &err),
-               0, "%s", err.msg);
+  cr_assert_eq(
+      wo_layout_put_artifact(lay, module, sizeof module, NULL, &d, &err), 0,
+      "%s", err.msg);
   cr_assert_eq(wo_layout_tag(lay, &d, "v1", &err), 0, "%s", err.msg);
   wo_layout_free(lay);
   wo_store *s;
@@ -146,8 +146,8 @@ static const char *stored_artifact(char *name, size_t cap) {
 Test(shim_artifacts, store_artifact_resolves_to_its_module_blob) {
   char name[1024], out[4096];
   stored_artifact(name, sizeof name);
-  cr_assert_eq(wl__store_module(path("store"), name, out, sizeof out, &err),
-               0, "%s", err.msg);
+  cr_assert_eq(wl__store_module(path("store"), name, out, sizeof out, &err), 0,
+               "%s", err.msg);
   cr_assert(strstr(out, "/store/blobs/sha256/"), "%s", out);
   uint8_t buf[64];
   int fd = open(out, O_RDONLY);

@@ -783,9 +783,10 @@ class ShimTest(unittest.TestCase):
         finally:
             run(["umount", "-l", os.path.join(ENV.dir, "cache-cachefull")])
 
-    def test_unusable_cache_does_not_start_a_fallback_compile(self):
-        # The same directory, repaired, serves the next run: the failure is
-        # the cache's, not the image's.
+    def test_cache_failure_repair_and_bad_entry(self):
+        # An unusable cache fails Create (no compile in memory); the same
+        # directory, fixed, serves the next run; a corrupt entry is
+        # repaired; an entry that cannot be replaced fails the run.
         self.need_runtime()
         cache = os.path.join(ENV.dir, "cache-repair")
         os.makedirs(cache)
@@ -802,11 +803,30 @@ class ShimTest(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout), (0, "hello from wasm\n"),
                          r.stderr)
         self.assertNotIn("warning", r.stderr)
-        self.assertNotEqual(
-            [f for _, _, fs in os.walk(os.path.join(cache, "objects"))
-             for f in fs], [])
-        self.assert_clean("repair1")
-        self.assert_clean("repair2")
+        entries = [os.path.join(d, f) for d, _, fs in
+                   os.walk(os.path.join(cache, "objects")) for f in fs
+                   if f.endswith(".wao")]
+        self.assertEqual(len(entries), 1, entries)
+        # A corrupt entry is repair, not failure: removed, compiled again.
+        os.chmod(entries[0], 0o600)
+        with open(entries[0], "r+b") as f:
+            f.seek(100)
+            f.write(b"XXXX")
+        r = self.ctr_run("repair3", opts=("--runtime-config-path", cfg))
+        self.assertEqual((r.returncode, r.stdout), (0, "hello from wasm\n"),
+                         r.stderr)
+        self.assertIn("removed a damaged cache entry and compiled it again",
+                      r.stderr)
+        # An entry that cannot be replaced fails the run, naming it (the
+        # runner, without capabilities, cannot even open another user's
+        # 0600 file).
+        os.chown(entries[0], 65534, 65534)
+        r = self.ctr_run("repair4", opts=("--runtime-config-path", cfg))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("wasmaot: error:", r.stderr)
+        self.assertIn(entries[0] + ": Permission denied", r.stderr)
+        for cid in ("repair1", "repair2", "repair3", "repair4"):
+            self.assert_clean(cid)
 
     # ---------------------------------------------- Wasm OCI artifacts
 
@@ -1067,6 +1087,12 @@ class ShimTest(unittest.TestCase):
         st = rt.ContainerStatus(pb.ContainerStatusRequest(
             container_id=sleeper), timeout=30).status
         self.assertEqual(st.state, pb.CONTAINER_RUNNING)
+        # CRI names the image in the spec: what the shim falls back to for
+        # a Wasm artifact (io.kubernetes.cri.image-name).
+        with open(os.path.join(ENV.dir, "state", "io.containerd.runtime.v2."
+                               "task", "k8s.io", sleeper, "config.json")) as f:
+            ann = json.load(f).get("annotations", {})
+        self.assertEqual(ann.get("io.kubernetes.cri.image-name"), IMAGE)
         rt.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
             container_id=sleeper, linux=pb.LinuxContainerResources(
                 memory_limit_in_bytes=96 << 20, cpu_shares=512)), timeout=30)

@@ -78,8 +78,7 @@ static void serve(t_httpd *s, int fd) {
   header_value(hdrs, "Range", req.range, sizeof req.range);
   header_value(hdrs, "Accept", req.accept, sizeof req.accept);
   header_value(hdrs, "Host", req.host, sizeof req.host);
-  header_value(hdrs, "Content-Type", req.content_type,
-               sizeof req.content_type);
+  header_value(hdrs, "Content-Type", req.content_type, sizeof req.content_type);
   header_value(hdrs, "Content-Range", req.content_range,
                sizeof req.content_range);
   char cl[32];

@@ -369,3 +369,22 @@ Test(oci_registry, credentials_are_not_sent_along_a_cross_host_redirect) {
   cr_assert_geq(F.n_cdn, 3);
   cr_assert_eq(F.cdn_with_auth, 0, "Authorization leaked to the CDN host");
 }
+
+Test(oci_registry, a_layer_listed_twice_is_downloaded_once) {
+  wo_entry l0[] = {{WO_ENTRY_FILE, "app.wasm", mod, sizeof mod, 0755, NULL}};
+  wo_desc ld[2], md;
+  char ids[2][WO_DIGEST_MAX];
+  const char *idp[] = {ids[0], ids[1]};
+  cr_assert_eq(
+      wo_layout_put_layer(F.lay, l0, 1, WO_COMPRESS_GZIP, &ld[0], ids[0], &err),
+      0);
+  ld[1] = ld[0];
+  memcpy(ids[1], ids[0], sizeof ids[0]);
+  const char *ep[] = {"/app.wasm", NULL};
+  wo_image_spec spec = {{"wasip1", "wasm", ""}, ep, NULL, NULL, NULL};
+  cr_assert_eq(wo_layout_put_image(F.lay, &spec, ld, idp, 2, &md, &err), 0);
+  cr_assert_eq(wo_layout_tag(F.lay, &md, "twice", &err), 0);
+  wo_image_info info;
+  cr_assert_eq(pull_opts("twice", NULL, NULL, &info), 0, "%s", err.msg);
+  cr_assert_str_eq(info.digest, md.digest);
+}
