@@ -36,8 +36,12 @@ void *wa_dl_sym(void *handle, const char *name) {
   (void)name;
   return NULL;
 }
-void wa_dl_close(void *handle) { (void)handle; }
-const char *wa_dl_error(void) { return NULL; }
+void wa_dl_close(void *handle) {
+  (void)handle;
+}
+const char *wa_dl_error(void) {
+  return NULL;
+}
 
 const char *wa_home_dir(char *buf, size_t n) {
   (void)buf;

@@ -1,9 +1,10 @@
 #!/bin/sh
 # demo.sh [BUILD]: the main job on the bundled examples (README.md, `make
 # demo`): validate and inspect a WASI program, compile it ahead of time to
-# an artifact, inspect and run the artifact, then call single exports of a
-# second module directly. Every step prints the command it runs, as a user
-# would type it. The cache lives in BUILD so the demo leaves ~/.cache alone.
+# an artifact, inspect and run the artifact, call single exports of a
+# second module directly, then package the first as an OCI image and run
+# that twice (compiled on first use, then from the cache). Every step prints
+# the command it runs, as a user would type it. The cache lives in BUILD so the demo leaves ~/.cache alone.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -50,7 +51,20 @@ echo "(valid)"
 export WASMAOT_DEBUG_CACHE=1
 step run --invoke add examples/add.wasm 2 40
 step run --invoke fac examples/add.wasm 20
+
+echo
+echo "== an OCI image, run with no daemon"
+# `package` writes an image layout with the project's own image writer;
+# `run` imports it into a private image store and runs its module through
+# the cache: the first run compiles, the second starts from the cache.
+export WASMAOT_STORE_DIR="$BUILD/demo-store"
+rm -rf "$WASMAOT_STORE_DIR" "$BUILD/demo-image"
+step package examples/hello.wasm -o "oci:$BUILD/demo-image:hello" --kind rootfs \
+  --env WHO=image --arg from-the-image
+step run "oci:$BUILD/demo-image:hello"
+step run "oci:$BUILD/demo-image:hello"
 unset WASMAOT_DEBUG_CACHE
+step images
 step cache ls
 echo
 echo "demo: done"

@@ -326,8 +326,6 @@ static int build_argv(const wl__spec *s, const char *module, const char *argv0,
   return rc ? -1 : 0;
 }
 
-/* wasmaot's own environment: a PATH, and the settings that locate its
- * cache and compiler, taken from the shim's environment. */
 /* The artifact cache of the tasks: the shim config's, else the shim's
  * WASMAOT_CACHE_DIR, else the system cache (not the home directory of
  * whoever started containerd). */
@@ -346,6 +344,8 @@ static const char *store_dir(void) {
                             : WO_STORE_SYSTEM_ROOT;
 }
 
+/* wasmaot's own environment: a PATH, and the settings that locate its
+ * cache and compiler, taken from the shim's environment. */
 static int build_envp(strv *e) {
   int rc = strv_add(e, "PATH=/usr/local/bin:/usr/bin:/bin");
   for (char **p = environ; *p; p++) {

@@ -10,16 +10,25 @@
 # a verified artifact taken from the image, "cache: miss" a local compile.
 #
 # Environment: WASMAOT, OCITOOL, WAT2WASM, PYTHON, and for some scenarios
-# UMOCI, SKOPEO, REGISTRY (binaries).
+# UMOCI, SKOPEO, REGISTRY, CONTAINERD, CTR (binaries). Exit 77: skipped.
 set -eu
 
 scenario=$1
 work=$(mktemp -d "${TMPDIR:-/tmp}/wasmaot-precompile.XXXXXX")
 reg_pid=
+ctd_pid=
 cleanup() {
   if [ -n "$reg_pid" ]; then
     kill "$reg_pid" 2>/dev/null || true
     wait "$reg_pid" 2>/dev/null || true
+  fi
+  if [ -n "$ctd_pid" ]; then
+    umount "$work/mnt" 2>/dev/null || true
+    kill "$ctd_pid" 2>/dev/null || true
+    wait "$ctd_pid" 2>/dev/null || true
+    # containerd's overlay snapshots may still be mounted below its root
+    grep -o " $work/ctd[^ ]*" /proc/self/mounts | sort -r |
+      while read -r m; do umount "$m" 2>/dev/null || true; done
   fi
   rm -rf "$work"
 }
@@ -265,6 +274,44 @@ rootfs_unpacks)
   has out GOOD
   has err "cache: precompiled"
   ;;
+containerd)
+  # containerd 1.6.20 imports, unpacks and mounts the precompiled rootfs
+  # image as the image it was: same manifest digest, same rootfs.
+  [ "$(id -u)" = 0 ] || { echo "skipped: containerd needs root"; exit 77; }
+  ocitool rootfs rimg good.wasm v1
+  "$WASMAOT" precompile oci:rimg:v1 --target host --target aarch64-linux-gnu \
+    --sign-key trustedkey.key -o oci-archive:rpre.tar:v1 > /dev/null 2>&1 ||
+    fail "precompile"
+  mkdir ctd
+  cat > ctd/config.toml <<TOML
+version = 2
+root = "$work/ctd/root"
+state = "$work/ctd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/ctd/c.sock"
+TOML
+  "$CONTAINERD" --config ctd/config.toml > ctd/log 2>&1 &
+  ctd_pid=$!
+  ctr() { "$CTR" -a "$work/ctd/c.sock" -n wasmaot-precompile "$@"; }
+  i=0
+  until ctr version > /dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 300 ] || fail "containerd did not start: $(cat ctd/log)"
+    sleep 0.1
+  done
+  ctr images import --base-name example.com/app --platform wasip1/wasm \
+    rpre.tar > out 2> err || fail "ctr images import"
+  has out "unpacking example.com/app:v1"
+  want=$(sed -n 's/.*"digest":"\(sha256:[0-9a-f]*\)".*/\1/p' rimg/index.json)
+  ctr images check > out 2> err || fail "ctr images check"
+  has out "example.com/app:v1 .*$want.*complete"
+  mkdir mnt
+  ctr images mount --platform wasip1/wasm example.com/app:v1 "$work/mnt" \
+    > out 2> err || fail "ctr images mount"
+  cmp mnt/app.wasm good.wasm || fail "mounted rootfs differs"
+  ctr images unmount "$work/mnt" > /dev/null 2>&1 || fail "unmount"
+  ;;
 registry)
   port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   mkdir reg
@@ -304,6 +351,12 @@ YML
   has out GOOD
   has err "cache: precompiled"
   hasnt err "cache: miss"
+  # precompile reads registry references too.
+  "$WASMAOT" precompile "$ref" --plain-http --sign-key trustedkey.key \
+    -o oci:fromreg:v1 > /dev/null 2> pre.err || { cat pre.err >&2; fail "precompile $ref"; }
+  run_fresh oci:fromreg:v1
+  has out GOOD
+  has err "cache: precompiled"
   # Signed by a key this host does not trust: compiled locally.
   rm -rf store trusted/*
   expect_refused "untrusted key" --plain-http "$ref"

@@ -1,8 +1,9 @@
 /*
  * test_artifacts.c: launcher/shim/artifacts.c. The artifact cache check
  * Create runs (a usable cache passes and is created 0700; a file, a
- * group-writable, an unwritable or a full one fails naming the cause) and
- * the lookup of Wasm artifacts in the wasmaot image store.
+ * group-writable, an unwritable or a full one fails naming the cause),
+ * the lookup of Wasm artifacts in the wasmaot image store, and the spec
+ * annotations and shim config key that point the shim at it.
  */
 #include "shim_internal.h"
 #include "wo.h"
@@ -184,4 +185,47 @@ Test(shim_artifacts, store_writable_by_others_is_not_used) {
   cr_assert_eq(wl__store_module(path("store"), name, out, sizeof out, &err),
                WA_EPERM);
   cr_assert(strstr(err.msg, "writable by others"), "%s", err.msg);
+}
+
+/* ------------------------------------------------- spec and config */
+
+Test(shim_artifacts, spec_annotations_name_the_image) {
+  static const char json[] =
+      "{\"process\":{\"args\":[\"app\"],\"cwd\":\"/\"},"
+      "\"annotations\":{\"io.wasmaot.image\":\"example.com/app:1\","
+      "\"io.kubernetes.cri.image-name\":\"docker.io/library/x:2\","
+      "\"other\":\"y\"}}";
+  wl__spec s;
+  cr_assert_eq(wl__spec_parse(json, strlen(json), &s, &err), 0, "%s", err.msg);
+  cr_assert_str_eq(s.wasmaot_image, "example.com/app:1");
+  cr_assert_str_eq(s.cri_image, "docker.io/library/x:2");
+  wl__spec_free(&s);
+  static const char plain[] = "{\"process\":{\"args\":[\"app\"]}}";
+  cr_assert_eq(wl__spec_parse(plain, strlen(plain), &s, &err), 0, "%s",
+               err.msg);
+  cr_assert_null(s.wasmaot_image);
+  cr_assert_null(s.cri_image);
+  wl__spec_free(&s);
+  static const char bad[] = "{\"process\":{\"args\":[\"app\"]},\"annotations\":"
+                            "{\"io.wasmaot.image\":7}}";
+  cr_assert_neq(wl__spec_parse(bad, strlen(bad), &s, &err), 0);
+  cr_assert(strstr(err.msg, "annotations"), "%s", err.msg);
+}
+
+Test(shim_artifacts, shim_config_names_the_store) {
+  const char *p = path("shim.json");
+  FILE *f = fopen(p, "w");
+  cr_assert_not_null(f);
+  fputs("{\"store_dir\": \"/srv/images\", \"cache_dir\": \"/srv/cache\"}", f);
+  fclose(f);
+  wl__shim_config cfg;
+  cr_assert_eq(wl__shim_config_load(p, &cfg, &err), 0, "%s", err.msg);
+  cr_assert_str_eq(cfg.store_dir, "/srv/images");
+  cr_assert_str_eq(cfg.cache_dir, "/srv/cache");
+  f = fopen(p, "w");
+  fputs("{\"store_dir\": \"relative\"}", f);
+  fclose(f);
+  cr_assert_neq(wl__shim_config_load(p, &cfg, &err), 0);
+  cr_assert(strstr(err.msg, "store_dir must be an absolute path"), "%s",
+            err.msg);
 }

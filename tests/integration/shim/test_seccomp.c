@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -154,6 +155,11 @@ static void runtime_work(void) {
     _exit(37);
   if (isatty(1) < 0 || getpid() <= 0)
     _exit(38);
+  /* Signals to itself (raise, the runtime's own wakeups): the rule that
+   * carries this process's pid. */
+  if (kill(getpid(), 0) != 0 ||
+      syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), 0) != 0)
+    _exit(39);
   free(ss.ss_sp);
 }
 
@@ -209,6 +215,34 @@ Test(shim_seccomp, escapes_end_in_sigsys) {
   expect_sigsys(do_ptrace, "ptrace");
   expect_sigsys(do_ioctl_other, "ioctl TIOCSTI");
   expect_sigsys(do_setrlimit, "prlimit64 set");
+}
+
+/* The precompiled program (seccomp_gen.c) is, for any pid, exactly what
+ * libseccomp builds at run time from seccomp.def. */
+Test(shim_seccomp, precompiled_program_is_what_libseccomp_builds) {
+  static struct sock_filter pre[BPF_MAXINSNS];
+  static uint8_t built[sizeof pre + 1];
+  const uint32_t pids[] = {(uint32_t)getpid(), 1, 2, 4194304};
+  for (size_t k = 0; k < sizeof pids / sizeof pids[0]; k++) {
+    size_t n = wl_seccomp_program(pids[k], pre, sizeof pre);
+    if (n == 0)
+      cr_skip_test("this build has no precompiled filter (a cross build)");
+    int fd = memfd_create("bpf", MFD_CLOEXEC);
+    cr_assert_geq(fd, 0);
+    wa_err err;
+    wa_err_init(&err);
+    cr_assert_eq(wl_seccomp_export(pids[k], fd, &err), 0, "%s", err.msg);
+    ssize_t len = pread(fd, built, sizeof built, 0);
+    close(fd);
+    cr_assert_eq(len, (ssize_t)(n * sizeof pre[0]),
+                 "pid %u: libseccomp built %zd bytes, precompiled %zu", pids[k],
+                 len, n * sizeof pre[0]);
+    for (size_t i = 0; i < n; i++)
+      cr_assert_eq(memcmp(&pre[i], built + i * sizeof pre[0], sizeof pre[0]), 0,
+                   "pid %u: instruction %zu differs", pids[k], i);
+  }
+  /* Too small a buffer gives nothing rather than a truncated program. */
+  cr_assert_eq(wl_seccomp_program(1, pre, sizeof pre[0]), 0);
 }
 
 Test(shim_seccomp, table_rows_are_named) {
