@@ -157,6 +157,7 @@ int wk_gc(wk_cache *c, uint64_t max_size, wk_gc_report *out, wa_err *err) {
   memset(out, 0, sizeof *out);
   if (max_size == WK_LIMIT_CONFIGURED)
     max_size = c->max_size;
+  wk__digests_sweep(c);
   int rc = wk__walk(c, collect, &g, err);
   if (rc)
     goto out;

@@ -144,6 +144,9 @@ void wk__last_use(const char *entry_path, struct stat *st);
  * none. */
 void wk__mark_used(wk_entry *e);
 
+/* digest.c: removes remembered module digests not renewed for a week. */
+void wk__digests_sweep(const wk_cache *c);
+
 /* key.c */
 /* Names the first field where a and b differ into buf ("" if none). */
 void wk__config_diff(const wk_config *a, const wk_config *b, char *buf,

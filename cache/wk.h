@@ -180,6 +180,14 @@ int wk_get(wk_cache *c, const uint8_t module_sha256[32], const wk_config *cfg,
 int wk_open_key(wk_cache *c, const wk_key *key, wk_entry **out,
                 wa_err *err) WA_MUST_CHECK;
 
+/* The SHA-256 of a module file's bytes (data, len), the file being open as
+ * fd. For files of 1 MiB or more the digest is remembered under DIR/digests
+ * by device and inode and reused while the file's size, mtime and ctime
+ * are unchanged (docs/cache.md, "Remembered module digests"); c may be NULL
+ * (then it just hashes). */
+void wk_file_digest(const wk_cache *c, int fd, const uint8_t *data, size_t len,
+                    uint8_t out[32]);
+
 /* The artifact bytes: the start of a read-only mapping, page aligned. */
 const uint8_t *wk_entry_data(const wk_entry *e);
 size_t wk_entry_size(const wk_entry *e);

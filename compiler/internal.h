@@ -331,7 +331,10 @@ LLVMValueRef wc__mem_base(wc_fn *f); /* memory 0 base */
 LLVMValueRef wc__mem_size(wc_fn *f); /* memory 0 size in bytes, i64 */
 LLVMValueRef wc__global_ptr(wc_fn *f, uint32_t g);
 LLVMValueRef wc__funcref(wc_fn *f, uint32_t funcidx); /* vmctx->funcs[i] */
-LLVMValueRef wc__table(wc_fn *f, uint32_t t);         /* vmctx->tables[t] */
+/* Table t's size (i32) and element array; a table that cannot change size
+ * has a constant size and an invariant array. */
+LLVMValueRef wc__table_size(wc_fn *f, uint32_t t);
+LLVMValueRef wc__table_elems(wc_fn *f, uint32_t t);
 LLVMValueRef wc__type_id(wc_fn *f, uint32_t type);
 /* Calls helpers[idx](vmctx, args...). */
 LLVMValueRef wc__call_helper(wc_fn *f, uint32_t idx, LLVMValueRef *args,

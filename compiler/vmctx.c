@@ -23,7 +23,7 @@ _Static_assert(WR_VMCTX_MEMORY == 0 && WR_VMCTX_STACK_LIMIT == 8 &&
                "vmctx header layout");
 
 /* Slots of wc_fn.cache. */
-enum { C_MEMOBJ, C_HELPERS, C_FUNCS, C_TABLES, C_TYPE_IDS, C_MEMBASE };
+enum { C_MEMOBJ, C_FUNCS, C_TABLES, C_TYPE_IDS, C_MEMBASE };
 
 void wc__tag(wc_unit *u, LLVMValueRef inst, int tbaa, bool invariant) {
   LLVMSetMetadata(inst, u->md_tbaa, u->tbaa[tbaa]);
@@ -115,9 +115,41 @@ LLVMValueRef wc__funcref(wc_fn *f, uint32_t funcidx) {
   return wc__load(f, f->u->t_ptr, funcs, 8ull * funcidx, WC_TBAA_VMCTX, true);
 }
 
-LLVMValueRef wc__table(wc_fn *f, uint32_t t) {
+static LLVMValueRef table_abi(wc_fn *f, uint32_t t) {
   LLVMValueRef tables = entry_load(f, C_TABLES, f->vmctx, WR_VMCTX_TABLES);
-  return wc__load(f, f->u->t_ptr, tables, 8ull * t, WC_TBAA_VMCTX, true);
+  LLVMValueRef tab =
+      wc__load(f, f->u->t_ptr, tables, 8ull * t, WC_TBAA_VMCTX, true);
+  LLVMSetMetadata(tab, f->u->md_nonnull, f->u->md_empty);
+  return tab;
+}
+
+/* A table whose type has max == min never changes size: growing past the
+ * max fails, and an imported table matches only if its size is at least
+ * min and its max at most max. So its size is the constant min, and the
+ * runtime never reallocates its element array (wr__table_grow keeps the
+ * array when the size stays). Linkers emit the indirect-function table of
+ * C and Rust programs this way. */
+static bool table_fixed(const wm_module *m, uint32_t t) {
+  const wm_limits *l = &m->tables[t].type.limits;
+  return l->has_max && l->max == l->min;
+}
+
+LLVMValueRef wc__table_size(wc_fn *f, uint32_t t) {
+  wc_unit *u = f->u;
+  if (table_fixed(u->m, t))
+    return LLVMConstInt(u->t_i32, u->m->tables[t].type.limits.min, 0);
+  return wc__load(f, u->t_i32, table_abi(f, t), 8, WC_TBAA_TABLE, false);
+}
+
+/* Not hoisted into the entry block (the function may never index the
+ * table); invariant for fixed tables, so that GVN and LICM reuse one load
+ * across calls and loop iterations. */
+LLVMValueRef wc__table_elems(wc_fn *f, uint32_t t) {
+  wc_unit *u = f->u;
+  LLVMValueRef e = wc__load(f, u->t_ptr, table_abi(f, t), 0, WC_TBAA_TABLE,
+                            table_fixed(u->m, t));
+  LLVMSetMetadata(e, u->md_nonnull, u->md_empty);
+  return e;
 }
 
 LLVMValueRef wc__type_id(wc_fn *f, uint32_t type) {
@@ -137,10 +169,12 @@ static LLVMValueRef call_helper(wc_unit *u, LLVMBuilderRef b,
   return LLVMBuildCall2(b, u->helper_types[idx], fp, all, n + 1, "");
 }
 
+/* helpers is loaded where the call is, not hoisted into the entry block:
+ * most helper calls are traps in cold blocks, and a hoisted load would be
+ * paid (and often spilled across calls) on every entry of the function. */
 LLVMValueRef wc__call_helper(wc_fn *f, uint32_t idx, LLVMValueRef *args,
                              unsigned n) {
-  LLVMValueRef helpers = entry_load(f, C_HELPERS, f->vmctx, WR_VMCTX_HELPERS);
-  return call_helper(f->u, f->b, helpers, f->vmctx, idx, args, n);
+  return wc__call_helper_raw(f->u, f->b, f->vmctx, idx, args, n);
 }
 
 LLVMValueRef wc__call_helper_raw(wc_unit *u, LLVMBuilderRef b,

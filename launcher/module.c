@@ -16,6 +16,7 @@
 #include "wr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,6 +161,7 @@ struct wl_module {
   wr_artifact *artifact;
   /* what the artifact's bytes borrow from: one of these */
   wa_map map;
+  int map_fd; /* the file behind map, for wk_file_digest; or -1 */
   wk_entry *entry;
   uint8_t *compiled;
   const wc_api *api;
@@ -468,7 +470,17 @@ static int cache_entry(wl_module *m, const uint8_t *wasm, size_t len,
   wk_resolved res;
   wa_err e2;
   int rc;
-  wa_sha256_once(wasm, len, digest);
+  /* An image's module digest was checked when its bytes were read; a
+   * file's may be remembered (wk_file_digest). */
+  wa_err_init(&e2);
+  if (m->is_image) {
+    if ((rc = wo_digest_parse(m->img.digest, "module digest", digest, err)))
+      return rc;
+  } else if (m->map_fd >= 0 && wasm == m->map.data) {
+    wk_file_digest(m->cache, m->map_fd, wasm, len, digest);
+  } else {
+    wa_sha256_once(wasm, len, digest);
+  }
   resolution_id(cfg, id);
   wa_err_init(&e2);
   rc = wk_resolved_get(m->cache, id, &res, &e2);
@@ -679,11 +691,15 @@ int wl_module_open(const char *src, const wl_module_opts *o, wl_module **out,
   wl_module *m = wa_calloc(1, sizeof *m);
   if (!m)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  m->map_fd = -1;
   wa_arena_init(&m->arena, 0);
   if (wl_module_is_image(src)) {
     m->is_image = true;
     rc = open_image(m, src, o, err);
-  } else if ((rc = wa_file_map(src, &m->map, err)) == 0) {
+  } else if ((m->map_fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+    rc = wa_fail_errno(err, errno == ENOENT ? WA_ENOTFOUND : WA_EIO,
+                       "cannot open %s", src);
+  } else if ((rc = wa_file_map_fd(m->map_fd, src, &m->map, err)) == 0) {
     if (m->map.len >= 4 && memcmp(m->map.data, "\0asm", 4) == 0)
       rc = load_wasm(m, m->map.data, m->map.len, src, o, err);
     else /* an artifact file: loaded from our mapping as it is */
@@ -714,6 +730,7 @@ int wl_module_warm(const char *src, const wl_module_opts *o,
   wl_module *m = wa_calloc(1, sizeof *m);
   if (!m)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  m->map_fd = -1;
   wa_arena_init(&m->arena, 0);
   m->is_image = true;
   m->warm = &cfg;
@@ -766,6 +783,8 @@ void wl_module_close(wl_module *m) {
     m->api->free(m->compiled);
   if (m->map.data)
     wa_file_unmap(&m->map);
+  if (m->map_fd >= 0)
+    close(m->map_fd);
   wk_close(m->cache);
   wo_module_clear(&m->img);
   wo_native_src_close(m->nsrc);
