@@ -47,11 +47,10 @@ static int emit_call_indirect(wc_fn *f, const wm_instr *in, wa_err *err) {
   wc_unit *u = f->u;
   uint32_t type = in->u.call_indirect.type;
   LLVMValueRef i = wc__pop(f);
-  LLVMValueRef tab = wc__table(f, in->u.call_indirect.table);
-  LLVMValueRef size = wc__load(f, u->t_i32, tab, 8, WC_TBAA_TABLE, false);
-  wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntUGE, i, size, ""),
+  uint32_t t = in->u.call_indirect.table;
+  wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntUGE, i, wc__table_size(f, t), ""),
               WR_TRAP_UNDEFINED_ELEMENT);
-  LLVMValueRef elems = wc__load(f, u->t_ptr, tab, 0, WC_TBAA_TABLE, false);
+  LLVMValueRef elems = wc__table_elems(f, t);
   LLVMValueRef i64 = LLVMBuildZExt(f->b, i, u->t_i64, "");
   LLVMValueRef slot = LLVMBuildInBoundsGEP2(f->b, u->t_ptr, elems, &i64, 1, "");
   LLVMValueRef ref = LLVMBuildLoad2(f->b, u->t_ptr, slot, "");

@@ -13,11 +13,9 @@ static LLVMValueRef i32c(wc_fn *f, uint32_t v) {
 /* &table->elems[i] after the bounds check (trap: out of bounds table). */
 static LLVMValueRef elem_ptr(wc_fn *f, uint32_t t, LLVMValueRef i) {
   wc_unit *u = f->u;
-  LLVMValueRef tab = wc__table(f, t);
-  LLVMValueRef size = wc__load(f, u->t_i32, tab, 8, WC_TBAA_TABLE, false);
-  wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntUGE, i, size, ""),
+  wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntUGE, i, wc__table_size(f, t), ""),
               WR_TRAP_OOB_TABLE);
-  LLVMValueRef elems = wc__load(f, u->t_ptr, tab, 0, WC_TBAA_TABLE, false);
+  LLVMValueRef elems = wc__table_elems(f, t);
   LLVMValueRef i64 = LLVMBuildZExt(f->b, i, u->t_i64, "");
   return LLVMBuildInBoundsGEP2(f->b, u->t_ptr, elems, &i64, 1, "");
 }
@@ -52,8 +50,7 @@ int wc__emit_table(wc_fn *f, const wm_instr *in, wa_err *err) {
     return 0;
   }
   case WM_OP_TABLE_SIZE:
-    wc__push(f, wc__load(f, u->t_i32, wc__table(f, in->u.index), 8,
-                         WC_TBAA_TABLE, false));
+    wc__push(f, wc__table_size(f, in->u.index));
     return 0;
   case WM_OP_TABLE_GROW: /* [init delta] -> old size or -1 */
     a[2] = wc__pop(f);

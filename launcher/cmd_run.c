@@ -34,6 +34,7 @@ typedef struct run_opts {
   uint32_t n_env, n_dirs;
   const char **env; /* KEY=VALUE */
   wi_preopen *dirs;
+  char *dir_text; /* copies of --dir specs, in the dirs allocation */
   bool env_inherit;  /* the host's environment first, --env over it */
   bool trap_unknown; /* --trap-unknown-imports */
   uint32_t n_listen;
@@ -432,8 +433,13 @@ static int trap_status(const wr_trap *t) {
 
 /* --dir HOST[::GUEST] and --dir-ro: the guest sees HOST as GUEST
  * (default: HOST). "::" because a single ':' is common in host paths. */
-static int add_dir(run_opts *o, char *spec, bool read_only) {
+/* Splits a copy: argv stays as given, since the static front may hand the
+ * same command line to wasmaot-full. */
+static int add_dir(run_opts *o, const char *arg, bool read_only) {
   wi_preopen *d = &o->dirs[o->n_dirs++];
+  size_t len = strlen(arg) + 1;
+  char *spec = memcpy(o->dir_text, arg, len);
+  o->dir_text += len;
   char *sep = strstr(spec, "::");
   d->host_path = spec;
   d->guest_path = spec;
@@ -454,9 +460,13 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
   /* One allocation for --env and --tcplisten (each at most argc entries),
    * so the caller's cleanup of env releases both. */
   o->env = wa_calloc(2 * (size_t)argc, sizeof *o->env);
-  o->dirs = wa_calloc((size_t)argc, sizeof *o->dirs);
+  size_t text = 0;
+  for (int k = 0; k < argc; k++)
+    text += strlen(argv[k]) + 1;
+  o->dirs = wa_calloc(1, (size_t)argc * sizeof *o->dirs + text);
   if (!o->env || !o->dirs)
     return wl_usage_error("run", "out of memory");
+  o->dir_text = (char *)(o->dirs + argc);
   o->listen = o->env + argc;
   int i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {

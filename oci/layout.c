@@ -233,14 +233,22 @@ int wo_layout_resolve(wo_layout *l, const char *tag, const char *digest,
     return rc;
   }
   if (!tag || !tag[0]) {
-    if (idx.n_manifests == 1) {
-      *out = idx.manifests[0];
+    /* Entries with an artifactType are things attached to an image (the
+     * referrers `precompile` adds), never the image to run. */
+    size_t n_images = 0, pick = 0;
+    for (size_t i = 0; i < idx.n_manifests; i++)
+      if (!idx.manifests[i].artifact_type) {
+        n_images++;
+        pick = i;
+      }
+    if (n_images == 1) {
+      *out = idx.manifests[pick];
       return 0;
     }
-    return wa_fail(err, idx.n_manifests ? WA_EUSAGE : WA_ENOTFOUND, WA_NOOFF,
+    return wa_fail(err, n_images ? WA_EUSAGE : WA_ENOTFOUND, WA_NOOFF,
                    "image layout %s holds %zu images; name one with "
                    "oci:DIR:TAG (tags: %s)",
-                   l->dir, idx.n_manifests, tags);
+                   l->dir, n_images, tags);
   }
   for (size_t i = 0; i < idx.n_manifests; i++)
     if (idx.manifests[i].ref_name &&
