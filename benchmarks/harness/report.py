@@ -124,7 +124,18 @@ def write(res, out, root, scratch):
         img.mkdir(parents=True, exist_ok=True)
         charts = make_charts(v, img, scratch)
     md = render(v, charts, out.parent)
+    # Sections measured by other scripts (startup.sh, coldhost.sh, the shim
+    # bench) sit below the marker in the existing report and are kept.
+    if out.exists():
+        old = out.read_text()
+        at = old.find(KEEP_MARKER)
+        if at >= 0:
+            md = md.rstrip('\n') + '\n\n' + old[at:]
     out.write_text(md)
+
+
+KEEP_MARKER = ('<!-- Everything below is measured by other scripts and kept '
+               'as it is by benchmarks/harness/report.py. -->')
 
 
 # ---------------------------------------------------------------- sections
