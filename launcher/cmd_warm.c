@@ -34,6 +34,8 @@ static void help(void) {
       "  --platform OS/ARCH   manifest to take from an index\n"
       "  --plain-http         talk http:// to the registry\n"
       "  --tls-no-verify      accept any TLS certificate\n"
+      "  --creds USER:PASS    registry credentials for pulls and --push\n"
+      "                       (else from the docker config)\n"
       "  --push               sign the artifacts and attach them to the\n"
       "                       image in its registry (OCI 1.1 referrer, else\n"
       "                       the sha256-<digest> fallback tag)\n"
@@ -143,6 +145,8 @@ static int push_native(const char *src, const wl_module_opts *mo,
   memset(&po, 0, sizeof po);
   po.plain_http = mo->plain_http;
   po.tls_no_verify = mo->tls_no_verify;
+  po.username = mo->username;
+  po.password = mo->password;
   if (rc == 0 && (rc = wo_layout_create(tmp, &l, err)) == 0 &&
       (rc = wo_native_put_referrer(l, &subject, items, k, &rd, err)) == 0) {
     fprintf(stderr, "warm: %s: pushing %zu signed artifact%s\n", src, k,
@@ -174,6 +178,7 @@ static int run(int argc, char **argv) {
       {"platform", required_argument, NULL, 'p'},
       {"plain-http", no_argument, NULL, 'H'},
       {"tls-no-verify", no_argument, NULL, 'k'},
+      {"creds", required_argument, NULL, 'c'},
       {"push", no_argument, NULL, 'P'},
       {"sign-key", required_argument, NULL, 's'},
       {"help", no_argument, NULL, 'h'},
@@ -185,6 +190,7 @@ static int run(int argc, char **argv) {
   uint8_t bounds = WR_BOUNDS_GUARD, opt_level = 2;
   bool push = false;
   const char *key_path = NULL;
+  char user[256];
   int c;
   optind = 1;
   /* Options may follow the references: no module arguments to protect. */
@@ -221,6 +227,17 @@ static int run(int argc, char **argv) {
     case 'k':
       mo.tls_no_verify = true;
       break;
+    case 'c': {
+      /* Split a copy: argv stays as given (the static front may hand this
+       * command line to wasmaot-full). */
+      const char *colon = strchr(optarg, ':');
+      if (!colon || colon == optarg)
+        return wl_usage_error("warm", "--creds wants USER:PASS");
+      snprintf(user, sizeof user, "%.*s", (int)(colon - optarg), optarg);
+      mo.username = user;
+      mo.password = colon + 1;
+      break;
+    }
     case 'P':
       push = true;
       break;
@@ -304,6 +321,6 @@ static int run(int argc, char **argv) {
 const wl_cmd wl_cmd_warm = {
     "warm", run,
     "warm REF... [--target TRIPLE]... [--bounds guard|explicit] [-O0..3] "
-    "[--platform OS/ARCH] [--plain-http] [--tls-no-verify] "
+    "[--platform OS/ARCH] [--plain-http] [--tls-no-verify] [--creds USER:PASS] "
     "[--push --sign-key FILE]",
     "pull images and fill the artifact cache for later runs"};

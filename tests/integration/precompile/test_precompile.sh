@@ -147,6 +147,35 @@ precompile_signed() {
     -o "$1" > pre.out 2> pre.err || { cat pre.err >&2; fail "precompile"; }
 }
 
+# Debian's docker-registry on a free loopback port, storage in $work/reg;
+# $1: extra YAML (auth). Sets port; cleanup stops it.
+start_registry() {
+  port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p reg
+  cat > reg.yml <<YML
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $work/reg
+http:
+  addr: 127.0.0.1:$port
+  secret: wasmaot-test
+${1:-}
+YML
+  "$REGISTRY" serve reg.yml > reg.log 2>&1 &
+  reg_pid=$!
+  i=0
+  until "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || fail "docker-registry did not start"
+    sleep 0.1
+  done
+}
+
 case $scenario in
 uses_artifact)
   precompile_signed oci:pre:v1
@@ -313,29 +342,7 @@ TOML
   ctr images unmount "$work/mnt" > /dev/null 2>&1 || fail "unmount"
   ;;
 registry)
-  port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  mkdir reg
-  cat > reg.yml <<YML
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/reg
-http:
-  addr: 127.0.0.1:$port
-  secret: wasmaot-test
-YML
-  "$REGISTRY" serve reg.yml > reg.log 2>&1 &
-  reg_pid=$!
-  i=0
-  until "$PYTHON" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || fail "docker-registry did not start"
-    sleep 0.1
-  done
+  start_registry
   ref=127.0.0.1:$port/good:v1
   "$SKOPEO" copy --dest-tls-verify=false oci:img:v1 "docker://$ref" \
     > /dev/null 2>&1 || fail "skopeo push"
@@ -360,6 +367,29 @@ YML
   # Signed by a key this host does not trust: compiled locally.
   rm -rf store trusted/*
   expect_refused "untrusted key" --plain-http "$ref"
+  ;;
+registry_login)
+  # An htpasswd-protected registry: --creds on warm (pull and --push) and
+  # on the cold host's run.
+  "$HTPASSWD" -Bbn alice s3cret > htpasswd || fail "htpasswd"
+  start_registry "auth:
+  htpasswd:
+    realm: wasmaot-test
+    path: $work/htpasswd"
+  ref=127.0.0.1:$port/good:v1
+  "$SKOPEO" copy --dest-tls-verify=false --dest-creds alice:s3cret oci:img:v1 \
+    "docker://$ref" > /dev/null 2>&1 || fail "skopeo push with login"
+  "$WASMAOT" warm "$ref" --plain-http --push --sign-key trustedkey.key \
+    > out 2> err && fail "warm without a login"
+  has err "requires a login"
+  "$WASMAOT" warm "$ref" --plain-http --creds alice:s3cret --push \
+    --sign-key trustedkey.key > out 2> err || { cat err >&2; fail "warm --creds --push"; }
+  has out "pushed native artifacts as referrer sha256:"
+  rm -rf store
+  run_fresh --plain-http --creds alice:s3cret "$ref"
+  has out GOOD
+  has err "cache: precompiled"
+  hasnt err "cache: miss"
   ;;
 *)
   fail "unknown scenario"
