@@ -33,12 +33,11 @@ static int digest_text(const struct stat *st, const uint8_t sha[32], char *buf,
                        size_t n) {
   char hex[65];
   wa_hex(sha, 32, hex);
-  return snprintf(buf, n,
-                  DIGEST_MAGIC " %" PRIu64 " %" PRId64 ".%09ld %" PRId64
-                               ".%09ld %s\n",
-                  (uint64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
-                  st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec,
-                  st->st_ctim.tv_nsec, hex);
+  return snprintf(
+      buf, n,
+      DIGEST_MAGIC " %" PRIu64 " %" PRId64 ".%09ld %" PRId64 ".%09ld %s\n",
+      (uint64_t)st->st_size, (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+      (int64_t)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, hex);
 }
 
 static bool digest_path(const wk_cache *c, const struct stat *st, bool dir,
@@ -51,8 +50,7 @@ static bool digest_path(const wk_cache *c, const struct stat *st, bool dir,
 
 static bool same(const struct stat *a, const struct stat *b) {
   return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-         a->st_size == b->st_size &&
-         a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
          a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
          a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
          a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
@@ -68,8 +66,7 @@ static bool recall(const wk_cache *c, const struct stat *st, uint8_t out[32]) {
   struct stat fst;
   ssize_t r = -1;
   /* Only the user's own private record counts, like cache entries. */
-  if (fstat(fd, &fst) == 0 && fst.st_uid == c->uid &&
-      (fst.st_mode & 0077) == 0)
+  if (fstat(fd, &fst) == 0 && fst.st_uid == c->uid && (fst.st_mode & 0077) == 0)
     r = read(fd, text, sizeof text - 1);
   close(fd);
   uint8_t zero[32] = {0};

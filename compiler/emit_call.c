@@ -2,7 +2,8 @@
  * emit_call.c: call and call_indirect (spec 4.4.9). Defined functions of
  * this module are called directly with our own vmctx; imports through
  * their function record (code, vmctx); indirect calls check bounds, null
- * and the canonical type id, in that order, as the spec's traps require.
+ * and the canonical type id, in that order, as the spec's traps require
+ * (null and type with one compare on the fast path, see below).
  */
 #include "internal.h"
 
@@ -43,25 +44,38 @@ static int emit_call_direct(wc_fn *f, uint32_t idx, wa_err *err) {
   return wc__call_push(f, u->fn_types[type], code, vm, type, err);
 }
 
+/* One load of the element's type id decides the fast path: a null element
+ * carries WR_TYPE_ID_NONE (wr_abi.h), so only a failed check tests for null
+ * to tell "uninitialized element" from a type mismatch. Code and vmctx come
+ * from the same element, not through the wr_funcref it holds. */
 static int emit_call_indirect(wc_fn *f, const wm_instr *in, wa_err *err) {
   wc_unit *u = f->u;
   uint32_t type = in->u.call_indirect.type;
-  LLVMValueRef i = wc__pop(f);
   uint32_t t = in->u.call_indirect.table;
+  LLVMValueRef i = wc__pop(f);
   wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntUGE, i, wc__table_size(f, t), ""),
               WR_TRAP_UNDEFINED_ELEMENT);
-  LLVMValueRef elems = wc__table_elems(f, t);
-  LLVMValueRef i64 = LLVMBuildZExt(f->b, i, u->t_i64, "");
-  LLVMValueRef slot = LLVMBuildInBoundsGEP2(f->b, u->t_ptr, elems, &i64, 1, "");
-  LLVMValueRef ref = LLVMBuildLoad2(f->b, u->t_ptr, slot, "");
-  wc__tag(u, ref, WC_TBAA_ELEMS, false);
+  LLVMValueRef e = wc__table_elem(f, t, i);
+  LLVMValueRef got =
+      wc__load(f, u->t_i32, e, WC_ELEM_TYPE_ID, WC_TBAA_ELEMS, false);
+  LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "");
+  LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "");
+  /* bad ends in noreturn cold calls: LLVM lays it out of line */
+  LLVMBuildCondBr(
+      f->b, LLVMBuildICmp(f->b, LLVMIntNE, got, wc__type_id(f, type), ""),
+      bad, ok);
+  LLVMPositionBuilderAtEnd(f->b, bad);
+  LLVMValueRef ref =
+      wc__load(f, u->t_ptr, e, WC_ELEM_REF, WC_TBAA_ELEMS, false);
   wc__trap_if(f, LLVMBuildIsNull(f->b, ref, ""),
               WR_TRAP_UNINITIALIZED_ELEMENT);
-  LLVMValueRef got = wc__load(f, u->t_i32, ref, 16, WC_TBAA_FUNCREF, true);
-  wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntNE, got, wc__type_id(f, type), ""),
-              WR_TRAP_INDIRECT_TYPE_MISMATCH);
-  LLVMValueRef code = wc__load(f, u->t_ptr, ref, 0, WC_TBAA_FUNCREF, true);
-  LLVMValueRef vm = wc__load(f, u->t_ptr, ref, 8, WC_TBAA_FUNCREF, true);
+  wc__trap(f, WR_TRAP_INDIRECT_TYPE_MISMATCH);
+  f->unreachable = false; /* only the slow path ended; go on at ok */
+  LLVMPositionBuilderAtEnd(f->b, ok);
+  LLVMValueRef code = wc__load(f, u->t_ptr, e, WC_ELEM_CODE, WC_TBAA_ELEMS,
+                               false);
+  LLVMValueRef vm = wc__load(f, u->t_ptr, e, WC_ELEM_VMCTX, WC_TBAA_ELEMS,
+                             false);
   return wc__call_push(f, u->fn_types[type], code, vm, type, err);
 }
 

@@ -12,12 +12,44 @@ static LLVMValueRef i32c(wc_fn *f, uint32_t v) {
 
 /* &table->elems[i] after the bounds check (trap: out of bounds table). */
 static LLVMValueRef elem_ptr(wc_fn *f, uint32_t t, LLVMValueRef i) {
-  wc_unit *u = f->u;
   wc__trap_if(f, LLVMBuildICmp(f->b, LLVMIntUGE, i, wc__table_size(f, t), ""),
               WR_TRAP_OOB_TABLE);
-  LLVMValueRef elems = wc__table_elems(f, t);
-  LLVMValueRef i64 = LLVMBuildZExt(f->b, i, u->t_i64, "");
-  return LLVMBuildInBoundsGEP2(f->b, u->t_ptr, elems, &i64, 1, "");
+  return wc__table_elem(f, t, i);
+}
+
+/* table.set: the reference, and in a funcref table its call fields
+ * (wr_table_elem): copied from the wr_funcref, or the null element's
+ * {NULL, NULL, WR_TYPE_ID_NONE}. Externref elements keep those forever. */
+static void table_set(wc_fn *f, uint32_t t, LLVMValueRef p, LLVMValueRef v) {
+  wc_unit *u = f->u;
+  wc__store(f, v, p, WC_ELEM_REF, WC_TBAA_ELEMS);
+  if (u->m->tables[t].type.elemtype != WM_FUNCREF)
+    return;
+  LLVMBasicBlockRef from = LLVMGetInsertBlock(f->b);
+  LLVMBasicBlockRef copy = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "");
+  LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(u->ctx, f->fn, "");
+  LLVMBuildCondBr(f->b, LLVMBuildIsNull(f->b, v, ""), join, copy);
+  LLVMPositionBuilderAtEnd(f->b, copy);
+  LLVMValueRef got[3] = {
+      wc__load(f, u->t_ptr, v, 0, WC_TBAA_FUNCREF, true),
+      wc__load(f, u->t_ptr, v, 8, WC_TBAA_FUNCREF, true),
+      wc__load(f, u->t_i32, v, 16, WC_TBAA_FUNCREF, true),
+  };
+  LLVMBuildBr(f->b, join);
+  LLVMPositionBuilderAtEnd(f->b, join);
+  LLVMValueRef none[3] = {LLVMConstNull(u->t_ptr), LLVMConstNull(u->t_ptr),
+                          i32c(f, WR_TYPE_ID_NONE)};
+  static const uint64_t offs[3] = {WC_ELEM_CODE, WC_ELEM_VMCTX,
+                                   WC_ELEM_TYPE_ID};
+  LLVMValueRef phis[3];
+  for (int k = 0; k < 3; k++) {
+    phis[k] = LLVMBuildPhi(f->b, LLVMTypeOf(got[k]), "");
+    LLVMValueRef vals[2] = {none[k], got[k]};
+    LLVMBasicBlockRef bbs[2] = {from, copy};
+    LLVMAddIncoming(phis[k], vals, bbs, 2);
+  }
+  for (int k = 0; k < 3; k++)
+    wc__store(f, phis[k], p, offs[k], WC_TBAA_ELEMS);
 }
 
 int wc__emit_table(wc_fn *f, const wm_instr *in, wa_err *err) {
@@ -38,15 +70,13 @@ int wc__emit_table(wc_fn *f, const wm_instr *in, wa_err *err) {
     return 0;
   case WM_OP_TABLE_GET: {
     LLVMValueRef p = elem_ptr(f, in->u.index, wc__pop(f));
-    LLVMValueRef v = LLVMBuildLoad2(f->b, u->t_ptr, p, "");
-    wc__tag(u, v, WC_TBAA_ELEMS, false);
-    wc__push(f, v);
+    wc__push(f, wc__load(f, u->t_ptr, p, WC_ELEM_REF, WC_TBAA_ELEMS, false));
     return 0;
   }
   case WM_OP_TABLE_SET: {
     LLVMValueRef v = wc__pop(f);
     LLVMValueRef p = elem_ptr(f, in->u.index, wc__pop(f));
-    wc__tag(u, LLVMBuildStore(f->b, v, p), WC_TBAA_ELEMS, false);
+    table_set(f, in->u.index, p, v);
     return 0;
   }
   case WM_OP_TABLE_SIZE:

@@ -335,6 +335,16 @@ LLVMValueRef wc__funcref(wc_fn *f, uint32_t funcidx); /* vmctx->funcs[i] */
  * has a constant size and an invariant array. */
 LLVMValueRef wc__table_size(wc_fn *f, uint32_t t);
 LLVMValueRef wc__table_elems(wc_fn *f, uint32_t t);
+/* &elems[i] of table t (a wr_table_elem), without a bounds check. */
+LLVMValueRef wc__table_elem(wc_fn *f, uint32_t t, LLVMValueRef i);
+/* wr_table_elem field offsets (checked in vmctx.c). */
+enum {
+  WC_ELEM_CODE = 0,
+  WC_ELEM_VMCTX = 8,
+  WC_ELEM_TYPE_ID = 16,
+  WC_ELEM_REF = 24,
+  WC_ELEM_SIZE = 32
+};
 LLVMValueRef wc__type_id(wc_fn *f, uint32_t type);
 /* Calls helpers[idx](vmctx, args...). */
 LLVMValueRef wc__call_helper(wc_fn *f, uint32_t idx, LLVMValueRef *args,

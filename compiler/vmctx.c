@@ -4,6 +4,8 @@
  * are fixed once the instance exists, so their loads are hoisted into the
  * entry block and marked !invariant.load. Linear memory base and size are
  * not invariant in explicit mode (the memory may move when it grows).
+ * What call_indirect needs most (type ids, fixed tables' element arrays)
+ * sits in the vmctx's tail, one load from the vmctx (wr_vmctx_tail).
  */
 #include "internal.h"
 
@@ -14,16 +16,23 @@ _Static_assert(offsetof(wr_memory_abi, base) == 0, "memory base at 0");
 _Static_assert(offsetof(wr_memory_abi, size) == 8, "memory size at 8");
 _Static_assert(offsetof(wr_table_abi, elems) == 0, "table elems at 0");
 _Static_assert(offsetof(wr_table_abi, size) == 8, "table size at 8");
+_Static_assert(offsetof(wr_table_elem, code) == WC_ELEM_CODE &&
+                   offsetof(wr_table_elem, vmctx) == WC_ELEM_VMCTX &&
+                   offsetof(wr_table_elem, type_id) == WC_ELEM_TYPE_ID &&
+                   offsetof(wr_table_elem, ref) == WC_ELEM_REF &&
+                   sizeof(wr_table_elem) == WC_ELEM_SIZE,
+               "table element layout");
 _Static_assert(offsetof(wr_funcref, code) == 0, "funcref code at 0");
 _Static_assert(offsetof(wr_funcref, vmctx) == 8, "funcref vmctx at 8");
 _Static_assert(offsetof(wr_funcref, type_id) == 16, "funcref type at 16");
 _Static_assert(WR_VMCTX_MEMORY == 0 && WR_VMCTX_STACK_LIMIT == 8 &&
                    WR_VMCTX_HELPERS == 16 && WR_VMCTX_TYPE_IDS == 32 &&
-                   WR_VMCTX_FUNCS == 40 && WR_VMCTX_TABLES == 48,
+                   WR_VMCTX_FUNCS == 40 && WR_VMCTX_TABLES == 48 &&
+                   WR_VMCTX_MEMORY_BASE == 56,
                "vmctx header layout");
 
 /* Slots of wc_fn.cache. */
-enum { C_MEMOBJ, C_FUNCS, C_TABLES, C_TYPE_IDS, C_MEMBASE };
+enum { C_MEMOBJ, C_FUNCS, C_TABLES, C_MEMBASE };
 
 void wc__tag(wc_unit *u, LLVMValueRef inst, int tbaa, bool invariant) {
   LLVMSetMetadata(inst, u->md_tbaa, u->tbaa[tbaa]);
@@ -83,14 +92,9 @@ LLVMValueRef wc__mem_base(wc_fn *f) {
   wc_unit *u = f->u;
   if (u->explicit_bounds)
     return wc__load(f, u->t_ptr, wc__memobj(f), 0, WC_TBAA_MEMOBJ, false);
-  /* Guard mode: the reservation never moves. */
-  if (!f->cache[C_MEMBASE]) {
-    LLVMValueRef mo = wc__memobj(f);
-    LLVMPositionBuilderBefore(u->pb, f->entry_term);
-    f->cache[C_MEMBASE] =
-        load_with(u, u->pb, u->t_ptr, mo, 0, WC_TBAA_MEMOBJ, true);
-  }
-  return f->cache[C_MEMBASE];
+  /* Guard mode: the reservation never moves, and the vmctx holds a copy
+   * of its base (one load instead of two through vmctx->memory). */
+  return entry_load(f, C_MEMBASE, f->vmctx, WR_VMCTX_MEMORY_BASE);
 }
 
 LLVMValueRef wc__mem_size(wc_fn *f) {
@@ -123,15 +127,17 @@ static LLVMValueRef table_abi(wc_fn *f, uint32_t t) {
   return tab;
 }
 
-/* A table whose type has max == min never changes size: growing past the
- * max fails, and an imported table matches only if its size is at least
- * min and its max at most max. So its size is the constant min, and the
- * runtime never reallocates its element array (wr__table_grow keeps the
- * array when the size stays). Linkers emit the indirect-function table of
- * C and Rust programs this way. */
+/* wr_table_fixed: a constant size and an element array that never moves
+ * (wr__table_grow keeps the array when the size stays). */
 static bool table_fixed(const wm_module *m, uint32_t t) {
   const wm_limits *l = &m->tables[t].type.limits;
-  return l->has_max && l->max == l->min;
+  return wr_table_fixed(l->has_max, l->min, l->max);
+}
+
+static wr_vmctx_tail vmctx_tail(const wm_module *m) {
+  return wr_vmctx_tail_compute(
+      wr_vmctx_layout_compute(m->n_globals, m->n_global_imports), m->n_types,
+      m->n_tables);
 }
 
 LLVMValueRef wc__table_size(wc_fn *f, uint32_t t) {
@@ -142,19 +148,34 @@ LLVMValueRef wc__table_size(wc_fn *f, uint32_t t) {
 }
 
 /* Not hoisted into the entry block (the function may never index the
- * table); invariant for fixed tables, so that GVN and LICM reuse one load
- * across calls and loop iterations. */
+ * table). A fixed table's array is one invariant load from the vmctx's
+ * tail, which GVN and LICM reuse across calls and loop iterations; any
+ * other table's is re-read through its wr_table_abi (table.grow moves it). */
 LLVMValueRef wc__table_elems(wc_fn *f, uint32_t t) {
   wc_unit *u = f->u;
-  LLVMValueRef e = wc__load(f, u->t_ptr, table_abi(f, t), 0, WC_TBAA_TABLE,
-                            table_fixed(u->m, t));
+  LLVMValueRef e;
+  if (table_fixed(u->m, t))
+    e = wc__load(f, u->t_ptr, f->vmctx,
+                 vmctx_tail(u->m).table_elems + 8ull * t, WC_TBAA_VMCTX,
+                 true);
+  else
+    e = wc__load(f, u->t_ptr, table_abi(f, t), 0, WC_TBAA_TABLE, false);
   LLVMSetMetadata(e, u->md_nonnull, u->md_empty);
   return e;
 }
 
+LLVMValueRef wc__table_elem(wc_fn *f, uint32_t t, LLVMValueRef i) {
+  wc_unit *u = f->u;
+  LLVMTypeRef elem = LLVMArrayType2(u->t_i8, WC_ELEM_SIZE);
+  LLVMValueRef i64 = LLVMBuildZExt(f->b, i, u->t_i64, "");
+  return LLVMBuildInBoundsGEP2(f->b, elem, wc__table_elems(f, t), &i64, 1, "");
+}
+
+/* From the vmctx's tail: one load, not two through header.type_ids. */
 LLVMValueRef wc__type_id(wc_fn *f, uint32_t type) {
-  LLVMValueRef ids = entry_load(f, C_TYPE_IDS, f->vmctx, WR_VMCTX_TYPE_IDS);
-  return wc__load(f, f->u->t_i32, ids, 4ull * type, WC_TBAA_VMCTX, true);
+  return wc__load(f, f->u->t_i32, f->vmctx,
+                  vmctx_tail(f->u->m).type_ids + 4ull * type, WC_TBAA_VMCTX,
+                  true);
 }
 
 static LLVMValueRef call_helper(wc_unit *u, LLVMBuilderRef b,

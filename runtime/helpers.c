@@ -83,8 +83,9 @@ static void helper_TABLE_FILL(void *vmctx, uint32_t table, uint32_t i,
   wr_table *t = inst_of(vmctx)->tables[table];
   if (!fits(i, n, t->abi.size))
     wr__trap_raise(WR_TRAP_OOB_TABLE, 0, NULL);
+  wr_table_elem e = wr__table_elem(t->elemtype, val);
   for (uint32_t k = 0; k < n; k++)
-    t->abi.elems[i + k] = val;
+    t->abi.elems[i + k] = e;
 }
 
 static void helper_TABLE_COPY(void *vmctx, uint32_t dst, uint32_t src,
@@ -94,7 +95,8 @@ static void helper_TABLE_COPY(void *vmctx, uint32_t dst, uint32_t src,
   if (!fits(d, n, td->abi.size) || !fits(s, n, ts->abi.size))
     wr__trap_raise(WR_TRAP_OOB_TABLE, 0, NULL);
   if (n)
-    memmove(td->abi.elems + d, ts->abi.elems + s, (size_t)n * sizeof(void *));
+    memmove(td->abi.elems + d, ts->abi.elems + s,
+            (size_t)n * sizeof *td->abi.elems);
 }
 
 uint32_t wr__table_init(wr_instance *inst, uint32_t table, uint32_t seg,
@@ -102,9 +104,9 @@ uint32_t wr__table_init(wr_instance *inst, uint32_t table, uint32_t seg,
   wr_table *t = inst->tables[table];
   if (!fits(s, n, inst->elem_len[seg]) || !fits(d, n, t->abi.size))
     return WR_TRAP_OOB_TABLE;
-  if (n)
-    memcpy(t->abi.elems + d, inst->elem_refs[seg] + s,
-           (size_t)n * sizeof(void *));
+  for (uint32_t k = 0; k < n; k++)
+    t->abi.elems[d + k] =
+        wr__table_elem(t->elemtype, inst->elem_refs[seg][s + k]);
   return 0;
 }
 

@@ -305,9 +305,11 @@ static int setup_segments(wr_instance *inst, wa_err *err) {
 static int vmctx_alloc(wr_instance *inst, wa_err *err) {
   const wr_meta *m = inst->meta;
   inst->layout = wr_vmctx_layout_compute(m->n_globals, m->n_global_imports);
+  wr_vmctx_tail tail =
+      wr_vmctx_tail_compute(inst->layout, m->n_types, m->n_tables);
   /* wa_calloc returns malloc-aligned (16-byte) memory, which the 16-byte
    * global cells need. */
-  inst->vmctx = ialloc(1, inst->layout.size, err);
+  inst->vmctx = ialloc(1, tail.size, err);
   if (!inst->vmctx)
     return err->code;
   if ((uintptr_t)inst->vmctx & 15)
@@ -319,8 +321,25 @@ static int vmctx_alloc(wr_instance *inst, wa_err *err) {
 }
 
 static void fill_vmctx(wr_instance *inst) {
+  const wr_meta *m = inst->meta;
   wr_vmctx_header *h = inst->vmctx;
+  wr_vmctx_tail tail =
+      wr_vmctx_tail_compute(inst->layout, m->n_types, m->n_tables);
+  uint8_t *vm = (uint8_t *)inst->vmctx;
+  if (m->n_types)
+    memcpy(vm + tail.type_ids, inst->type_ids,
+           m->n_types * sizeof *inst->type_ids);
+  for (uint32_t t = 0; t < m->n_tables; t++) {
+    const wr_meta_table *d = &m->tables[t];
+    wr_table_elem *e = wr_table_fixed(d->has_max, d->min, d->max)
+                           ? inst->tables[t]->abi.elems
+                           : NULL;
+    memcpy(vm + tail.table_elems + 8u * t, &e, sizeof e);
+  }
   h->memory = inst->meta->n_memories ? &inst->memories[0]->abi : NULL;
+  /* guard-mode code requires a guard-mode memory 0 (import_matches) */
+  if (h->memory && inst->memories[0]->bounds == WR_BOUNDS_GUARD)
+    h->memory_base = h->memory->base;
   h->type_ids = inst->type_ids;
   /* wr_func starts with its wr_funcref */
   h->funcs = (wr_funcref **)inst->funcs;

@@ -123,6 +123,19 @@ struct wr_table {
   wr_table *next;
 };
 
+/* The element that holds ref in a table of elemtype (wr_abi.h): funcref
+ * elements copy the reference's call fields. */
+static inline wr_table_elem wr__table_elem(uint8_t elemtype, void *ref) {
+  wr_table_elem e = {NULL, NULL, WR_TYPE_ID_NONE, 0, ref};
+  if (ref && elemtype == 0x70) {
+    const wr_funcref *f = ref;
+    e.code = f->code;
+    e.vmctx = f->vmctx;
+    e.type_id = f->type_id;
+  }
+  return e;
+}
+
 int wr__table_create(uint8_t elemtype, uint32_t min, uint32_t max, bool has_max,
                      void *init, wr_table **out, wa_err *err) WA_MUST_CHECK;
 void wr__table_free(wr_table *t);

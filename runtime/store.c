@@ -229,14 +229,14 @@ int wr__table_create(uint8_t elemtype, uint32_t min, uint32_t max,
     return wa_fail(err, WA_EUSAGE, WA_NOOFF, "table max %u < min %u", max,
                    min);
   wr_table *t = wa_calloc(1, sizeof *t);
-  void **elems = wa_calloc(min ? min : 1, sizeof *elems);
+  wr_table_elem *elems = wa_calloc(min ? min : 1, sizeof *elems);
   if (!t || !elems) {
     wa_free(t);
     wa_free(elems);
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory for a table");
   }
   for (uint32_t i = 0; i < min; i++)
-    elems[i] = init;
+    elems[i] = wr__table_elem(elemtype, init);
   t->abi.elems = elems;
   t->abi.size = min;
   t->abi.max = has_max ? max : UINT32_MAX;
@@ -265,14 +265,15 @@ uint32_t wr__table_grow(wr_table *t, uint32_t delta, void *init) {
     uint32_t cap = t->cap * 2 > n ? t->cap * 2 : n;
     if (cap > limit)
       cap = n;
-    void **e = wa_realloc(t->abi.elems, (size_t)cap * sizeof *e);
+    wr_table_elem *e = wa_realloc(t->abi.elems, (size_t)cap * sizeof *e);
     if (!e)
       return UINT32_MAX;
     t->abi.elems = e;
     t->cap = cap;
   }
+  wr_table_elem e = wr__table_elem(t->elemtype, init);
   for (uint32_t i = old; i < n; i++)
-    t->abi.elems[i] = init;
+    t->abi.elems[i] = e;
   t->abi.size = n;
   return old;
 }
@@ -293,7 +294,7 @@ uint8_t wr_table_elemtype(wr_table *t) { return t->elemtype; }
 int wr_table_get(wr_table *t, uint32_t i, void **out) {
   if (i >= t->abi.size)
     return -1;
-  *out = t->abi.elems[i];
+  *out = t->abi.elems[i].ref;
   return 0;
 }
 
@@ -304,7 +305,7 @@ int wr_table_set(wr_table *t, uint32_t i, void *ref) {
     return -1;
   if (ref && t->elemtype == 0x70 && !((wr_func *)ref)->inst)
     return -1;
-  t->abi.elems[i] = ref;
+  t->abi.elems[i] = wr__table_elem(t->elemtype, ref);
   return 0;
 }
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WR_ABI_VERSION 1u
+#define WR_ABI_VERSION 2u
 
 #define WR_PAGE_SIZE 65536u
 #define WR_MAX_PAGES 65536u /* 4 GiB */
@@ -80,9 +80,32 @@ typedef struct wr_memory_abi {
   uint64_t size; /* bytes */
 } wr_memory_abi;
 
+/* The type_id of a table element that holds no function (null, or any
+ * externref element): no canonical id equals it (ids count up from 0). */
+#define WR_TYPE_ID_NONE UINT32_MAX
+
+/*
+ * One table element. A funcref element carries a copy of its function
+ * reference's code, vmctx and type_id beside the reference itself, so that
+ * call_indirect reaches all three with one load from the element array
+ * instead of a load of the reference and then dependent loads through it.
+ * A null element is {NULL, NULL, WR_TYPE_ID_NONE, NULL}: call_indirect's
+ * type check alone rejects it, and the null test runs only on the trap
+ * path. Externref tables use the same layout with only ref meaningful.
+ * Function references never change once created, so the copy stays valid.
+ */
+typedef struct wr_table_elem {
+  void *code;
+  void *vmctx;
+  uint32_t type_id;
+  uint32_t reserved;
+  void *ref; /* funcref: wr_funcref*; externref: opaque; NULL = null */
+} wr_table_elem;
+_Static_assert(sizeof(wr_table_elem) == 32, "table elements are 32 bytes");
+
 /* Prefix of the runtime's table object. */
 typedef struct wr_table_abi {
-  void **elems;  /* funcref: wr_funcref*; externref: opaque; NULL = null */
+  wr_table_elem *elems;
   uint32_t size; /* elements */
   uint32_t max;
 } wr_table_abi;
@@ -114,7 +137,10 @@ typedef struct wr_vmctx_header {
   uint32_t *type_ids;      /* canonical id per type index */
   wr_funcref **funcs;      /* record per function index, imports first */
   wr_table_abi **tables;   /* per table index */
-  void *reserved;
+  /* Guard mode: memory 0's base, which never moves there, so that code
+   * reaches memory with one load from the vmctx instead of two (through
+   * memory). NULL in explicit mode or without a memory. */
+  uint8_t *memory_base;
 } wr_vmctx_header;
 
 enum {
@@ -125,6 +151,7 @@ enum {
   WR_VMCTX_TYPE_IDS = offsetof(wr_vmctx_header, type_ids),
   WR_VMCTX_FUNCS = offsetof(wr_vmctx_header, funcs),
   WR_VMCTX_TABLES = offsetof(wr_vmctx_header, tables),
+  WR_VMCTX_MEMORY_BASE = offsetof(wr_vmctx_header, memory_base),
 };
 _Static_assert(sizeof(wr_vmctx_header) == 64, "vmctx header is 64 bytes");
 
@@ -146,6 +173,38 @@ static inline wr_vmctx_layout wr_vmctx_layout_compute(uint32_t n_globals,
   l.defined_globals = (l.imported_globals + 8u * n_imported + 15u) & ~15u;
   l.size = l.defined_globals + 16u * (n_globals - n_imported);
   return l;
+}
+
+/*
+ * After the globals, two arrays that spare compiled code a load through
+ * the header: the canonical type id of every type index (u32, the values
+ * header.type_ids points to), then, 8-aligned, per table its element array
+ * if the table's size is fixed (wr_table_fixed: the array never moves) or
+ * NULL. The compiler reads these instead of header.type_ids and tables.
+ */
+typedef struct wr_vmctx_tail {
+  uint32_t type_ids;    /* offset of u32[n_types] */
+  uint32_t table_elems; /* offset of wr_table_elem *[n_tables] */
+  uint32_t size;        /* total bytes of the vmctx */
+} wr_vmctx_tail;
+
+static inline wr_vmctx_tail wr_vmctx_tail_compute(wr_vmctx_layout l,
+                                                  uint32_t n_types,
+                                                  uint32_t n_tables) {
+  wr_vmctx_tail t;
+  t.type_ids = l.size;
+  t.table_elems = (t.type_ids + 4u * n_types + 7u) & ~7u;
+  t.size = t.table_elems + 8u * n_tables;
+  return t;
+}
+
+/* A table whose type has max == min never changes size: growing past the
+ * max fails, and an import of it matches only a table whose size is at
+ * least min and whose max is at most max. Its size is min for good and its
+ * element array never moves. Linkers give C and Rust programs' indirect
+ * function tables such a type. */
+static inline int wr_table_fixed(int has_max, uint32_t min, uint32_t max) {
+  return has_max && max == min;
 }
 
 /* Byte offset of global 'g' in the vmctx: a pointer slot if imported,

@@ -142,6 +142,19 @@ static void h_data_drop(void *vmctx, uint32_t seg) {
   inst(vmctx)->data_dropped[seg] = true;
 }
 
+/* The element holding ref in table 'table' (wr_abi.h: funcref elements
+ * copy the reference's call fields; null ones carry WR_TYPE_ID_NONE). */
+static wr_table_elem elem_of(wct *t, uint32_t table, void *ref) {
+  wr_table_elem e = {NULL, NULL, WR_TYPE_ID_NONE, 0, ref};
+  if (ref && t->meta.tables[table].elemtype == 0x70) {
+    const wr_funcref *r = ref;
+    e.code = r->code;
+    e.vmctx = r->vmctx;
+    e.type_id = r->type_id;
+  }
+  return e;
+}
+
 static uint32_t h_table_grow(void *vmctx, uint32_t table, void *init,
                              uint32_t delta) {
   wct *t = inst(vmctx);
@@ -149,11 +162,13 @@ static uint32_t h_table_grow(void *vmctx, uint32_t table, void *init,
   uint64_t size = (uint64_t)tab->size + delta;
   if (size > tab->max)
     return UINT32_MAX;
-  void **e = realloc(tab->elems, (size ? size : 1) * sizeof *e);
+  if (delta == 0) /* a fixed table's array must not move (wr_abi.h) */
+    return tab->size;
+  wr_table_elem *e = realloc(tab->elems, (size ? size : 1) * sizeof *e);
   if (!e)
     return UINT32_MAX;
   for (uint64_t i = tab->size; i < size; i++)
-    e[i] = init;
+    e[i] = elem_of(t, table, init);
   uint32_t old = tab->size;
   tab->elems = e;
   tab->size = (uint32_t)size;
@@ -166,7 +181,7 @@ static void h_table_fill(void *vmctx, uint32_t table, uint32_t i, void *val,
   if ((uint64_t)i + n > tab->size)
     trap(WR_TRAP_OOB_TABLE);
   for (uint32_t k = 0; k < n; k++)
-    tab->elems[i + k] = val;
+    tab->elems[i + k] = elem_of(inst(vmctx), table, val);
 }
 
 static void h_table_copy(void *vmctx, uint32_t dst, uint32_t src, uint32_t d,
@@ -175,7 +190,7 @@ static void h_table_copy(void *vmctx, uint32_t dst, uint32_t src, uint32_t d,
   wr_table_abi *td = &t->tables[dst], *ts = &t->tables[src];
   if ((uint64_t)d + n > td->size || (uint64_t)s + n > ts->size)
     trap(WR_TRAP_OOB_TABLE);
-  memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
+  memmove(td->elems + d, ts->elems + s, n * sizeof *td->elems);
 }
 
 static void *const_ref(wct *t, const wr_meta_const *c) {
@@ -191,7 +206,7 @@ static void h_table_init(void *vmctx, uint32_t table, uint32_t seg,
   if ((uint64_t)d + n > tab->size || (uint64_t)s + n > len)
     trap(WR_TRAP_OOB_TABLE);
   for (uint32_t k = 0; k < n; k++)
-    tab->elems[d + k] = const_ref(t, &e->items[s + k]);
+    tab->elems[d + k] = elem_of(t, table, const_ref(t, &e->items[s + k]));
 }
 
 static void h_elem_drop(void *vmctx, uint32_t seg) {
@@ -297,6 +312,8 @@ static int setup_memory(wct *t, char *msg, size_t n) {
   }
   t->mem.size = size;
   t->vm->memory = &t->mem;
+  if (t->bounds == WR_BOUNDS_GUARD)
+    t->vm->memory_base = t->mem.base;
   return 0;
 }
 
@@ -310,8 +327,9 @@ static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
   const wr_meta *m = &t->meta;
   wr_vmctx_layout l = wr_vmctx_layout_compute(m->n_globals,
                                               m->n_global_imports);
-  t->vm = aligned_alloc(64, (l.size + 63) & ~63u);
-  memset(t->vm, 0, l.size);
+  wr_vmctx_tail tail = wr_vmctx_tail_compute(l, m->n_types, m->n_tables);
+  t->vm = aligned_alloc(64, (tail.size + 63) & ~63u);
+  memset(t->vm, 0, tail.size);
   t->vm->instance = t;
   t->vm->helpers = t->helpers;
   t->helpers[WR_HELPER_TRAP] = (void *)h_trap;
@@ -337,6 +355,9 @@ static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
       }
   }
   t->vm->type_ids = t->type_ids;
+  if (m->n_types)
+    memcpy((uint8_t *)t->vm + tail.type_ids, t->type_ids,
+           m->n_types * sizeof *t->type_ids);
   t->records = calloc(m->n_funcs + 1, sizeof *t->records);
   t->record_ptrs = calloc(m->n_funcs + 1, sizeof *t->record_ptrs);
   for (uint32_t i = 0; i < m->n_funcs; i++) {
@@ -359,8 +380,17 @@ static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
       return fail(msg, n, "table imports are not supported%s%s", "", "");
     t->tables[i].size = m->tables[i].min;
     t->tables[i].max = m->tables[i].has_max ? m->tables[i].max : UINT32_MAX;
-    t->tables[i].elems = calloc(m->tables[i].min + 1, sizeof(void *));
+    t->tables[i].elems =
+        calloc(m->tables[i].min + 1, sizeof *t->tables[i].elems);
+    for (uint32_t k = 0; k < m->tables[i].min; k++)
+      t->tables[i].elems[k] = elem_of(t, i, NULL);
     t->table_ptrs[i] = &t->tables[i];
+    const wr_meta_table *d = &m->tables[i];
+    wr_table_elem *fixed = wr_table_fixed(d->has_max, d->min, d->max)
+                               ? t->tables[i].elems
+                               : NULL;
+    memcpy((uint8_t *)t->vm + tail.table_elems + 8u * i, &fixed,
+           sizeof fixed);
   }
   t->vm->tables = t->table_ptrs;
 
