@@ -307,20 +307,18 @@ static void message(const wk_key *key, const uint8_t module_sha256[32],
   memcpy(out + sizeof SIG_CONTEXT + 64, artifact_sha256, 32);
 }
 
-int wk_sign(const wk_signer *s, const wk_key *key,
-            const uint8_t module_sha256[32], const uint8_t artifact_sha256[32],
-            wk_signature *out, wa_err *err) {
-  uint8_t msg[sizeof SIG_CONTEXT + 96];
+/* Ed25519 over msg with s's key; the key id goes with the signature. */
+static int sign_message(const wk_signer *s, const uint8_t *msg, size_t n,
+                        wk_signature *out, wa_err *err) {
   int rc = crypto(err);
   if (rc)
     return rc;
-  message(key, module_sha256, artifact_sha256, msg);
   EVP_PKEY *pk =
       cr.EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, s->seed, 32);
   EVP_MD_CTX *ctx = cr.EVP_MD_CTX_new();
   size_t len = sizeof out->sig;
   if (!pk || !ctx || cr.EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk) != 1 ||
-      cr.EVP_DigestSign(ctx, out->sig, &len, msg, sizeof msg) != 1 ||
+      cr.EVP_DigestSign(ctx, out->sig, &len, msg, n) != 1 ||
       len != sizeof out->sig)
     rc = wa_fail(err, WA_EINTERNAL, WA_NOOFF, "Ed25519 signing failed");
   memcpy(out->key_id, s->pub.id, 32);
@@ -329,9 +327,11 @@ int wk_sign(const wk_signer *s, const wk_key *key,
   return rc;
 }
 
-int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
-                       const wk_key *key, const uint8_t module_sha256[32],
-                       const uint8_t artifact_sha256[32], wa_err *why) {
+/* 0 if a key in t made sig over msg; else WA_EUNTRUSTED with "not trusted"
+ * or "bad signature (...): <differs> differ from what was signed". */
+static int verify_message(const wk_trusted *t, const wk_signature *sig,
+                          const uint8_t *msg, size_t n, const char *differs,
+                          wa_err *why) {
   char id[65];
   const wk_pubkey *k = NULL;
   wa_hex(sig->key_id, 32, id);
@@ -344,23 +344,37 @@ int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
   int rc = crypto(why);
   if (rc)
     return rc;
-  uint8_t msg[sizeof SIG_CONTEXT + 96];
-  message(key, module_sha256, artifact_sha256, msg);
   EVP_PKEY *pk =
       cr.EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->raw, 32);
   EVP_MD_CTX *ctx = cr.EVP_MD_CTX_new();
   if (!pk || !ctx)
     rc = wa_fail(why, WA_ENOMEM, WA_NOOFF, "out of memory");
   else if (cr.EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) != 1 ||
-           cr.EVP_DigestVerify(ctx, sig->sig, sizeof sig->sig, msg,
-                               sizeof msg) != 1)
+           cr.EVP_DigestVerify(ctx, sig->sig, sizeof sig->sig, msg, n) != 1)
     rc = wa_fail(why, WA_EUNTRUSTED, WA_NOOFF,
-                 "bad signature (key %.16s...): the bytes, module or key "
-                 "differ from what was signed",
-                 id);
+                 "bad signature (key %.16s...): %s differ from what was "
+                 "signed",
+                 id, differs);
   cr.EVP_MD_CTX_free(ctx);
   cr.EVP_PKEY_free(pk);
   return rc;
+}
+
+int wk_sign(const wk_signer *s, const wk_key *key,
+            const uint8_t module_sha256[32], const uint8_t artifact_sha256[32],
+            wk_signature *out, wa_err *err) {
+  uint8_t msg[sizeof SIG_CONTEXT + 96];
+  message(key, module_sha256, artifact_sha256, msg);
+  return sign_message(s, msg, sizeof msg, out, err);
+}
+
+int wk_signature_check(const wk_trusted *t, const wk_signature *sig,
+                       const wk_key *key, const uint8_t module_sha256[32],
+                       const uint8_t artifact_sha256[32], wa_err *why) {
+  uint8_t msg[sizeof SIG_CONTEXT + 96];
+  message(key, module_sha256, artifact_sha256, msg);
+  return verify_message(t, sig, msg, sizeof msg, "the bytes, module or key",
+                        why);
 }
 
 /* ------------------------------------------------- native artifacts */
@@ -400,20 +414,7 @@ int wk_sign_native(const wk_signer *s, const wk_native_claim *c,
   uint8_t msg[NATIVE_MSG_MAX];
   size_t n;
   int rc = native_message(c, msg, &n, err);
-  if (rc || (rc = crypto(err)))
-    return rc;
-  EVP_PKEY *pk =
-      cr.EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, s->seed, 32);
-  EVP_MD_CTX *ctx = cr.EVP_MD_CTX_new();
-  size_t len = sizeof out->sig;
-  if (!pk || !ctx || cr.EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk) != 1 ||
-      cr.EVP_DigestSign(ctx, out->sig, &len, msg, n) != 1 ||
-      len != sizeof out->sig)
-    rc = wa_fail(err, WA_EINTERNAL, WA_NOOFF, "Ed25519 signing failed");
-  memcpy(out->key_id, s->pub.id, 32);
-  cr.EVP_MD_CTX_free(ctx);
-  cr.EVP_PKEY_free(pk);
-  return rc;
+  return rc ? rc : sign_message(s, msg, n, out, err);
 }
 
 bool wk_trusted_has(const wk_trusted *t, const uint8_t key_id[32]) {
@@ -425,35 +426,14 @@ bool wk_trusted_has(const wk_trusted *t, const uint8_t key_id[32]) {
 
 int wk_native_check(const wk_trusted *t, const wk_signature *sig,
                     const wk_native_claim *c, wa_err *why) {
-  char id[65];
-  const wk_pubkey *k = NULL;
-  wa_hex(sig->key_id, 32, id);
-  for (size_t i = 0; t && i < t->n; i++)
-    if (memcmp(t->v[i].id, sig->key_id, 32) == 0)
-      k = &t->v[i];
-  if (!k)
-    return wa_fail(why, WA_EUNTRUSTED, WA_NOOFF,
-                   "signed by key %.16s..., which is not trusted", id);
   uint8_t msg[NATIVE_MSG_MAX];
   size_t n;
   int rc = native_message(c, msg, &n, why);
-  if (rc || (rc = crypto(why)))
-    return rc;
-  EVP_PKEY *pk =
-      cr.EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->raw, 32);
-  EVP_MD_CTX *ctx = cr.EVP_MD_CTX_new();
-  if (!pk || !ctx)
-    rc = wa_fail(why, WA_ENOMEM, WA_NOOFF, "out of memory");
-  else if (cr.EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) != 1 ||
-           cr.EVP_DigestVerify(ctx, sig->sig, sizeof sig->sig, msg, n) != 1)
-    rc = wa_fail(why, WA_EUNTRUSTED, WA_NOOFF,
-                 "bad signature (key %.16s...): the artifact bytes, module, "
-                 "target, format or configuration differ from what was "
-                 "signed",
-                 id);
-  cr.EVP_MD_CTX_free(ctx);
-  cr.EVP_PKEY_free(pk);
-  return rc;
+  return rc ? rc
+            : verify_message(t, sig, msg, n,
+                             "the artifact bytes, module, target, format or "
+                             "configuration",
+                             why);
 }
 
 int wk_check_artifact(const wk_cache *c, const uint8_t module_sha256[32],

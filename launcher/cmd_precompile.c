@@ -172,7 +172,7 @@ static int run(int argc, char **argv) {
   const char *targets[WL_PRE_MAX_TARGETS];
   size_t n_targets = 0;
   const char *output = NULL, *key_path = NULL;
-  char *creds = NULL;
+  const char *creds = NULL;
   uint8_t bounds = WR_BOUNDS_GUARD, opt_level = 2;
   wo_pull_opts po;
   memset(&po, 0, sizeof po);
@@ -231,13 +231,12 @@ static int run(int argc, char **argv) {
     return wl_usage_error("precompile", "expected one image reference");
   if (!output)
     return wl_usage_error("precompile", "-o DEST is required");
+  char user[WL_USER_MAX];
   if (creds) {
-    char *colon = strchr(creds, ':');
-    if (!colon)
-      return wl_usage_error("precompile", "--creds wants USER:PASS");
-    *colon = 0;
-    po.username = creds;
-    po.password = colon + 1;
+    int rc = wl_creds_split("precompile", creds, user, &po.password);
+    if (rc)
+      return rc;
+    po.username = user;
   }
   if (n_targets == 0)
     targets[n_targets++] = NULL;

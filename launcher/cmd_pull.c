@@ -40,7 +40,7 @@ static int run(int argc, char **argv) {
   wo_pull_opts po;
   memset(&po, 0, sizeof po);
   const char *store_dir = NULL;
-  char *creds = NULL;
+  const char *creds = NULL;
   bool quiet = false;
   int c;
   optind = 1;
@@ -90,13 +90,12 @@ static int run(int argc, char **argv) {
   }
   if (optind != argc - 1)
     return wl_usage_error("pull", "expected one image reference");
+  char user[WL_USER_MAX];
   if (creds) {
-    char *colon = strchr(creds, ':');
-    if (!colon)
-      return wl_usage_error("pull", "--creds wants USER:PASS");
-    *colon = 0;
-    po.username = creds;
-    po.password = colon + 1;
+    int rc = wl_creds_split("pull", creds, user, &po.password);
+    if (rc)
+      return rc;
+    po.username = user;
   }
   if (po.password && !po.username)
     return wl_usage_error("pull", "--password needs --user");

@@ -34,7 +34,7 @@ typedef struct run_opts {
   uint32_t n_env, n_dirs;
   const char **env; /* KEY=VALUE */
   wi_preopen *dirs;
-  char *dir_text; /* copies of --dir specs, in the dirs allocation */
+  char *dir_text;    /* copies of --dir specs, in the dirs allocation */
   bool env_inherit;  /* the host's environment first, --env over it */
   bool trap_unknown; /* --trap-unknown-imports */
   uint32_t n_listen;
@@ -50,9 +50,9 @@ typedef struct run_opts {
   bool tls_no_verify;   /* --tls-no-verify */
   const char *username; /* --creds USER:PASS, --user/--password */
   const char *password;
-  const char *store_dir; /* --store DIR */
-  char creds_user[256];  /* USER of --creds (argv stays as it was: the
-                            static front may hand it to wasmaot-full) */
+  const char *store_dir;        /* --store DIR */
+  char creds_user[WL_USER_MAX]; /* USER of --creds (argv stays as it was: the
+                           static front may hand it to wasmaot-full) */
 } run_opts;
 
 typedef struct run_ctx {
@@ -501,15 +501,10 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     } else if (strcmp(opt, "--platform") == 0) {
       o->platform = argv[++i];
     } else if (strcmp(opt, "--creds") == 0) {
-      const char *creds = argv[++i], *colon = strchr(creds, ':');
-      if (!colon)
-        return wl_usage_error("run", "--creds wants USER:PASS");
-      if ((size_t)(colon - creds) >= sizeof o->creds_user)
-        return wl_usage_error("run", "--creds: the user name is too long");
-      memcpy(o->creds_user, creds, (size_t)(colon - creds));
-      o->creds_user[colon - creds] = 0;
+      int rc = wl_creds_split("run", argv[++i], o->creds_user, &o->password);
+      if (rc)
+        return rc;
       o->username = o->creds_user;
-      o->password = colon + 1;
     } else if (strcmp(opt, "--user") == 0) {
       o->username = argv[++i];
     } else if (strcmp(opt, "--password") == 0) {

@@ -190,7 +190,7 @@ static int run(int argc, char **argv) {
   uint8_t bounds = WR_BOUNDS_GUARD, opt_level = 2;
   bool push = false;
   const char *key_path = NULL;
-  char user[256];
+  char user[WL_USER_MAX];
   int c;
   optind = 1;
   /* Options may follow the references: no module arguments to protect. */
@@ -228,14 +228,10 @@ static int run(int argc, char **argv) {
       mo.tls_no_verify = true;
       break;
     case 'c': {
-      /* Split a copy: argv stays as given (the static front may hand this
-       * command line to wasmaot-full). */
-      const char *colon = strchr(optarg, ':');
-      if (!colon || colon == optarg)
-        return wl_usage_error("warm", "--creds wants USER:PASS");
-      snprintf(user, sizeof user, "%.*s", (int)(colon - optarg), optarg);
+      int rc = wl_creds_split("warm", optarg, user, &mo.password);
+      if (rc)
+        return rc;
       mo.username = user;
-      mo.password = colon + 1;
       break;
     }
     case 'P':

@@ -113,6 +113,12 @@ void wl_report_err(const char *context, const wa_err *err);
 
 /* Prints a Wasm name (arbitrary bytes) on stdout, quoted, with escapes. */
 void wl_put_quoted(const char *p, size_t len);
+/* --creds USER:PASS: USER copied into user (argv stays as given: the
+ * static front may hand the same command line to wasmaot-full), *pass
+ * points into arg. 0, or a usage error of cmd. */
+#define WL_USER_MAX 256
+int wl_creds_split(const char *cmd, const char *arg, char user[WL_USER_MAX],
+                   const char **pass);
 /* Prints "wasmaot: <cmd>: <msg>" plus the usage line; returns WL_EXIT_USAGE. */
 int wl_usage_error(const char *cmd, const char *fmt, ...) WA_PRINTF(2, 3);
 

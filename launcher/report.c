@@ -25,6 +25,19 @@ void wl_report_err(const char *context, const wa_err *err) {
     fprintf(stderr, "wasmaot: error: %s\n", buf);
 }
 
+int wl_creds_split(const char *cmd, const char *arg, char user[WL_USER_MAX],
+                   const char **pass) {
+  const char *colon = strchr(arg, ':');
+  if (!colon || colon == arg)
+    return wl_usage_error(cmd, "--creds wants USER:PASS");
+  if ((size_t)(colon - arg) >= WL_USER_MAX)
+    return wl_usage_error(cmd, "--creds: the user name is too long");
+  memcpy(user, arg, (size_t)(colon - arg));
+  user[colon - arg] = 0;
+  *pass = colon + 1;
+  return 0;
+}
+
 int wl_usage_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "wasmaot %s: ", cmd);

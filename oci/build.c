@@ -146,9 +146,8 @@ static json_t *strv_json(const char *const *v) {
   return a;
 }
 
-/* Serializes j, stores it as a blob of media type mt; consumes j. */
-static int put_json(wo_layout *l, json_t *j, const char *mt, wo_desc *out,
-                    wa_err *err) {
+int wo__layout_put_json(wo_layout *l, json_t *j, const char *mt, wo_desc *out,
+                        wa_err *err) {
   uint8_t *data;
   size_t len;
   if (!j)
@@ -193,10 +192,11 @@ int wo_layout_put_image(wo_layout *l, const wo_image_spec *spec,
   if (c && spec->platform.variant[0])
     json_object_set_new(c, "variant", json_string(spec->platform.variant));
   wo_desc config;
-  if (put_json(l, c, wo__media_types[WO_MT_OCI_CONFIG], &config, err) != 0)
+  if (wo__layout_put_json(l, c, wo__media_types[WO_MT_OCI_CONFIG], &config,
+                          err) != 0)
     return err->code;
-  return put_json(l, manifest_json(&config, layers, n_layers),
-                  wo__media_types[WO_MT_OCI_MANIFEST], out, err);
+  return wo__layout_put_json(l, manifest_json(&config, layers, n_layers),
+                             wo__media_types[WO_MT_OCI_MANIFEST], out, err);
 }
 
 int wo_layout_put_artifact(wo_layout *l, const void *wasm, size_t len,
@@ -208,10 +208,11 @@ int wo_layout_put_artifact(wo_layout *l, const void *wasm, size_t len,
   json_t *c =
       json_pack("{s:s, s:s, s:[s]}", "architecture", p ? p->arch : "wasm", "os",
                 p ? p->os : "wasip1", "layerDigests", layer.digest);
-  if (put_json(l, c, wo__media_types[WO_MT_WASM_CONFIG_V0], &config, err) != 0)
+  if (wo__layout_put_json(l, c, wo__media_types[WO_MT_WASM_CONFIG_V0], &config,
+                          err) != 0)
     return err->code;
-  return put_json(l, manifest_json(&config, &layer, 1),
-                  wo__media_types[WO_MT_OCI_MANIFEST], out, err);
+  return wo__layout_put_json(l, manifest_json(&config, &layer, 1),
+                             wo__media_types[WO_MT_OCI_MANIFEST], out, err);
 }
 
 int wo_layout_put_index(wo_layout *l, const wo_desc *manifests, size_t n,
@@ -221,5 +222,5 @@ int wo_layout_put_index(wo_layout *l, const wo_desc *manifests, size_t n,
     json_array_append_new(arr, wo__desc_json(&manifests[i]));
   json_t *j = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType",
                         wo__media_types[WO_MT_OCI_INDEX], "manifests", arr);
-  return put_json(l, j, wo__media_types[WO_MT_OCI_INDEX], out, err);
+  return wo__layout_put_json(l, j, wo__media_types[WO_MT_OCI_INDEX], out, err);
 }

@@ -71,6 +71,10 @@ json_t *wo__desc_json(const wo_desc *d);
 /* json_dumpb into a wa_malloc'd buffer. */
 int wo__json_dump(json_t *j, uint8_t **out, size_t *out_len,
                   wa_err *err) WA_MUST_CHECK;
+/* build.c: serializes j and stores it as a blob of media type mt in l;
+ * consumes j (NULL: out of memory). */
+int wo__layout_put_json(wo_layout *l, json_t *j, const char *mt, wo_desc *out,
+                        wa_err *err) WA_MUST_CHECK;
 
 /* --------------------------------------------------------------- paths */
 

@@ -29,21 +29,6 @@ struct wo_native_src {
 
 /* --------------------------------------------------------------- write */
 
-static int put_json(wo_layout *l, json_t *j, const char *mt, wo_desc *out,
-                    wa_err *err) {
-  uint8_t *data;
-  size_t len;
-  if (!j)
-    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory building JSON");
-  int rc = wo__json_dump(j, &data, &len, err);
-  json_decref(j);
-  if (rc != 0)
-    return rc;
-  rc = wo_layout_put_blob(l, data, len, mt, out, err);
-  wa_free(data);
-  return rc;
-}
-
 /* The annotations of one artifact (or, with only the key, its signature). */
 static json_t *meta_json(const wo_native_meta *m, bool full) {
   json_t *o = json_object();
@@ -108,7 +93,7 @@ static int put_item(wo_layout *l, const wo_native_item *it, json_t *layers,
   json_t *s = json_pack("{s:s, s:s, s:s}", "keyId", kid, "signature", sig,
                         "algorithm", "ed25519");
   wo_desc sd;
-  if ((rc = put_json(l, s, WO_NATIVE_MT_SIGNATURE, &sd, err)))
+  if ((rc = wo__layout_put_json(l, s, WO_NATIVE_MT_SIGNATURE, &sd, err)))
     return rc;
   j = layer_json(&sd, meta_json(&it->meta, false));
   if (!j || json_array_append_new(layers, j) != 0)
@@ -169,7 +154,8 @@ int wo_native_put_referrer(wo_layout *dest, const wo_desc *subject,
         wo__media_types[WO_MT_OCI_MANIFEST], "artifactType",
         WO_NATIVE_ARTIFACT_TYPE, "config", wo__desc_json(&cfg), "layers",
         layers, "subject", wo__desc_json(&subj), "annotations", ann);
-    rc = put_json(dest, j, wo__media_types[WO_MT_OCI_MANIFEST], &ref, err);
+    rc = wo__layout_put_json(dest, j, wo__media_types[WO_MT_OCI_MANIFEST], &ref,
+                             err);
   }
   json_decref(layers);
   if (rc == 0) {

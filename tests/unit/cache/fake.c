@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 char fk_dir[64];
@@ -166,6 +167,18 @@ wk_cache *fk_open(uint64_t max_size) {
   int rc = wk_open(fk_cache_dir, &o, &c, &e);
   cr_assert_eq(rc, 0, "%s", e.msg);
   return c;
+}
+
+void fk_flip_byte(const char *path, long off) {
+  cr_assert_eq(chmod(path, 0600), 0);
+  int fd = open(path, O_RDWR);
+  cr_assert_geq(fd, 0);
+  uint8_t b;
+  cr_assert_eq(pread(fd, &b, 1, off), 1);
+  b ^= 0x20;
+  cr_assert_eq(pwrite(fd, &b, 1, off), 1);
+  close(fd);
+  cr_assert_eq(chmod(path, 0400), 0);
 }
 
 int fk_files_with(const char *s) {

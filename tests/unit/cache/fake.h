@@ -53,6 +53,10 @@ int fk_count(const char *path);
 /* Opens fk_cache_dir with fk_read_meta and the given limit (0: default). */
 wk_cache *fk_open(uint64_t max_size);
 
+/* Flips one bit of the (read-only) entry file at off through write(2), as
+ * damage on disk would, and makes it read-only again. */
+void fk_flip_byte(const char *path, long off);
+
 /* The number of files in the cache's shard dirs whose names contain s. */
 int fk_files_with(const char *s);
 

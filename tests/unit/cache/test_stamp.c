@@ -30,19 +30,6 @@ static void stamp_of(const char *entry, char *out, size_t n) {
            (int)(strlen(entry) - strlen(WK_ENTRY_SUFFIX)), entry);
 }
 
-/* Writes to the entry as damage would, through write(2). */
-static void flip_byte(const char *path, off_t off) {
-  cr_assert_eq(chmod(path, 0600), 0);
-  int fd = open(path, O_RDWR);
-  cr_assert_geq(fd, 0);
-  uint8_t b;
-  cr_assert_eq(pread(fd, &b, 1, off), 1);
-  b ^= 0x20;
-  cr_assert_eq(pwrite(fd, &b, 1, off), 1);
-  close(fd);
-  cr_assert_eq(chmod(path, 0400), 0);
-}
-
 /* A stamp naming the entry as it is now, as wk__stamp_write would. */
 static void forge_stamp(wk_cache *c, fk_fill *f, const char *path) {
   wk_key k;
@@ -91,7 +78,7 @@ Test(cache_stamp, a_write_to_the_entry_invalidates_its_stamp) {
   get(c, &f, &e, &warn); /* a stamped hit */
   cr_assert_eq(f.calls, 1);
   wk_entry_release(e);
-  flip_byte(path, 4096); /* payload: the metadata still parses */
+  fk_flip_byte(path, 4096); /* payload: the metadata still parses */
   get(c, &f, &e, &warn);
   cr_assert_eq(f.calls, 2, "damage behind a stamp was not detected");
   cr_assert(strstr(warn.msg, "sha256"), "%s", warn.msg);
@@ -112,7 +99,7 @@ Test(cache_stamp, a_matching_stamp_skips_the_rehash) {
   get(c, &f, &e, &warn);
   snprintf(path, sizeof path, "%s", wk_entry_path(e));
   wk_entry_release(e);
-  flip_byte(path, 4096);
+  fk_flip_byte(path, 4096);
   forge_stamp(c, &f, path);
   get(c, &f, &e, &warn);
   cr_assert_eq(f.calls, 1, "a matching stamp still rehashed");

@@ -26,18 +26,6 @@ static void fill(wk_cache *c, fk_fill *f, int seed, char *path, size_t n) {
   wk_entry_release(e);
 }
 
-static void flip_byte(const char *path, off_t off) {
-  cr_assert_eq(chmod(path, 0600), 0);
-  int fd = open(path, O_RDWR);
-  cr_assert_geq(fd, 0);
-  uint8_t b;
-  cr_assert_eq(pread(fd, &b, 1, off), 1);
-  b ^= 0x20;
-  cr_assert_eq(pwrite(fd, &b, 1, off), 1);
-  close(fd);
-  cr_assert_eq(chmod(path, 0400), 0);
-}
-
 /* Gets seed's entry again, expecting a repair: one more fill, a warning
  * naming the entry, and good bytes. */
 static void expect_repair(wk_cache *c, fk_fill *f, const char *path,
@@ -77,7 +65,7 @@ Test(cache_verify, a_corrupted_artifact_byte_is_detected_and_refilled) {
   fk_fill f;
   char path[PATH_MAX];
   fill(c, &f, 1, path, sizeof path);
-  flip_byte(path, 300); /* in the payload: the metadata still parses */
+  fk_flip_byte(path, 300); /* in the payload: the metadata still parses */
   expect_repair(c, &f, path, "sha256");
   wk_close(c);
 }
@@ -111,7 +99,7 @@ Test(cache_verify, a_damaged_trailer_is_detected_and_refilled) {
   fill(c, &f, 4, path, sizeof path);
   struct stat st;
   cr_assert_eq(stat(path, &st), 0);
-  flip_byte(path, st.st_size - 40); /* inside the module digest */
+  fk_flip_byte(path, st.st_size - 40); /* inside the module digest */
   expect_repair(c, &f, path, "checksum");
   wk_close(c);
 }
@@ -165,7 +153,7 @@ Test(cache_verify, verify_rehashes_everything_and_removes_bad_entries) {
   fill(c, &f, 10, p1, sizeof p1);
   fill(c, &f, 11, p2, sizeof p2);
   fill(c, &f, 12, p3, sizeof p3);
-  flip_byte(p2, 500);
+  fk_flip_byte(p2, 500);
   problems pr = {0};
   wk_verify_report rep;
   wa_err err;
@@ -194,7 +182,7 @@ Test(cache_verify, verify_without_a_metadata_reader_still_rehashes) {
   fk_fill f;
   char p1[PATH_MAX];
   fill(c, &f, 13, p1, sizeof p1);
-  flip_byte(p1, 200);
+  fk_flip_byte(p1, 200);
   wk_close(c);
   wa_err err;
   wa_err_init(&err);
