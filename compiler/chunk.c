@@ -6,6 +6,7 @@
  * machine. elf.c then merges the chunk objects into the one artifact.
  */
 #include "internal.h"
+#include "wr_prelink.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -63,8 +64,7 @@ static int compile_chunk(job *j, uint32_t k) {
   if ((rc = wc__unit_init(&u, j->m, j->r, tm, j->split, name, err)) < 0)
     goto out;
   for (uint32_t i = 0; i < c->count; i++) {
-    if ((rc = wc__lower_func(&u, j->m->n_func_imports + c->first + i, err)) <
-        0)
+    if ((rc = wc__lower_func(&u, j->m->n_func_imports + c->first + i, err)) < 0)
       goto out;
     progress(j);
   }
@@ -198,6 +198,8 @@ int wc__compile_chunks(const wm_module *m, const wc_resolved *r,
     objs[k] = (wc_obj){j.chunks[k].obj, j.chunks[k].len};
   rc = wc__elf_merge(objs, j.n_chunks, &blobs, t->data_align, t->elf_machine,
                      out, err);
+  if (!rc)
+    rc = wr_prelink_append(out, err);
 out:
   wc__blobs_free(&blobs);
   wa_free(objs);

@@ -5,8 +5,10 @@
  * resolved and made local; only wasmaot_funcs/tramps/adapters and the
  * undefined libc/libm references stay global), relocations rebased. Then
  * .wasmaot.meta and .wasmaot.data are appended, the latter aligned in the
- * file so the runtime can map it. Inputs come from LLVM but are still
- * bounds-checked: a surprise becomes WA_EINTERNAL, never a crash.
+ * file so the runtime can map it; wr_prelink_append then adds the linked
+ * image and its fixups, which is all the loader reads of the code. Inputs come
+ * from LLVM but are still bounds-checked: a surprise becomes WA_EINTERNAL,
+ * never a crash.
  */
 #include "internal.h"
 
@@ -27,17 +29,17 @@ typedef struct in_obj {
   Elf64_Ehdr eh;
   const Elf64_Shdr *sh; /* may be unaligned: read through get_sh */
   uint32_t n_sh;
-  uint32_t symtab;      /* section index */
+  uint32_t symtab; /* section index */
   uint32_t n_syms;
   const uint8_t *syms;
   const char *strtab;
   size_t strtab_len;
   const char *shstr;
   size_t shstr_len;
-  uint32_t *sec_out;    /* input section -> output section (0: none) */
-  uint64_t *sec_off;    /* input section -> offset in its output section */
-  uint32_t *sym_out;    /* input symbol -> output symbol */
-  uint64_t *sym_adj;    /* addend adjustment (section symbols) */
+  uint32_t *sec_out; /* input section -> output section (0: none) */
+  uint64_t *sec_off; /* input section -> offset in its output section */
+  uint32_t *sym_out; /* input symbol -> output symbol */
+  uint64_t *sym_adj; /* addend adjustment (section symbols) */
 } in_obj;
 
 typedef struct out_sec {
@@ -76,8 +78,8 @@ typedef struct merger {
 } merger;
 
 static int bad(merger *mg, uint32_t k, const char *what) {
-  return wa_fail(mg->err, WA_EINTERNAL, WA_NOOFF,
-                 "chunk object %u: %s", k, what);
+  return wa_fail(mg->err, WA_EINTERNAL, WA_NOOFF, "chunk object %u: %s", k,
+                 what);
 }
 
 static Elf64_Shdr get_sh(const in_obj *o, uint32_t i) {
@@ -112,8 +114,7 @@ static int parse(merger *mg, uint32_t k, const wc_obj *src) {
   if (memcmp(o->eh.e_ident, ELFMAG, SELFMAG) != 0 ||
       o->eh.e_ident[EI_CLASS] != ELFCLASS64 ||
       o->eh.e_ident[EI_DATA] != ELFDATA2LSB || o->eh.e_type != ET_REL ||
-      o->eh.e_machine != mg->machine ||
-      o->eh.e_shentsize != sizeof(Elf64_Shdr))
+      o->eh.e_machine != mg->machine || o->eh.e_shentsize != sizeof(Elf64_Shdr))
     return bad(mg, k, "not a 64-bit little-endian relocatable of the target");
   o->n_sh = o->eh.e_shnum;
   if (!in_file(o, o->eh.e_shoff, (uint64_t)o->n_sh * sizeof(Elf64_Shdr)) ||
@@ -468,8 +469,7 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
     TRY(align_to(out, q->align, err));
     q->file_off = out->len;
     if (q->type != SHT_NOBITS) {
-      for (uint32_t p = q->first_piece; p < q->first_piece + q->n_pieces;
-           p++) {
+      for (uint32_t p = q->first_piece; p < q->first_piece + q->n_pieces; p++) {
         const piece *pc = &mg->pieces[p];
         const in_obj *o = &mg->in[pc->obj];
         Elf64_Shdr s = get_sh(o, pc->sec);

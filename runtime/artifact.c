@@ -5,6 +5,7 @@
  * the code is link.c's job.
  */
 #include "internal.h"
+#include "wr_prelink.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -314,7 +315,24 @@ static int load(wr_artifact *a, const uint8_t *bytes, size_t len,
       goto out;
     }
   }
-  rc = wr__link(a, elf, bytes, len, err);
+  GElf_Shdr ish, lsh;
+  if (find_section(elf, shstrndx, WR_SECTION_IMAGE, &ish) &&
+      find_section(elf, shstrndx, WR_SECTION_LINK, &lsh) &&
+      ish.sh_type != SHT_NOBITS && lsh.sh_type != SHT_NOBITS) {
+    rc = wr__link(a, bytes + ish.sh_offset, ish.sh_size, (int64_t)ish.sh_offset,
+                  bytes + lsh.sh_offset, lsh.sh_size, err);
+  } else {
+    /* Not from wasmaot's compiler (a hand-made object): link it here. */
+    wa_buf image, link;
+    wa_buf_init(&image);
+    wa_buf_init(&link);
+    rc = wr_prelink(bytes, len, (uint32_t)sysconf(_SC_PAGESIZE), &image, &link,
+                    err);
+    if (!rc)
+      rc = wr__link(a, image.data, image.len, -1, link.data, link.len, err);
+    wa_buf_free(&image);
+    wa_buf_free(&link);
+  }
 out:
   elf_end(elf);
   if (rc)
@@ -340,6 +358,24 @@ int wr_artifact_load(const uint8_t *bytes, size_t len, const char *what,
   if (!a)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   int rc = load(a, bytes, len, what, err);
+  if (rc) {
+    wr_artifact_free(a);
+    return rc;
+  }
+  *out = a;
+  return 0;
+}
+
+int wr_artifact_load_file(const uint8_t *bytes, size_t len, int fd,
+                          uint64_t off, const char *what, wr_artifact **out,
+                          wa_err *err) {
+  *out = NULL;
+  wr_artifact *a = artifact_alloc();
+  if (!a)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  int rc = wr_artifact_set_file(a, fd, off, err);
+  if (!rc)
+    rc = load(a, bytes, len, what, err);
   if (rc) {
     wr_artifact_free(a);
     return rc;

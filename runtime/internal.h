@@ -57,9 +57,13 @@ int wr__artifact_parse(const uint8_t *bytes, size_t len, const char *what,
                        struct Elf **elf, wa_err *err) WA_MUST_CHECK;
 int wr__check_host(const wr_meta *m, wa_err *err) WA_MUST_CHECK;
 
-/* link.c: lays out, relocates and protects the image; fills the code,
- * function and table fields of a. */
-int wr__link(wr_artifact *a, struct Elf *elf, const uint8_t *bytes, size_t len,
+/* link.c: maps the pre-linked image (from a's file when it has one and
+ * image_pos, the image's offset in the loaded bytes, is page-aligned
+ * there; -1 when the image is not part of them), applies the fixups of
+ * the link section and protects it; fills the code, function and table
+ * fields of a. */
+int wr__link(wr_artifact *a, const uint8_t *image, size_t image_len,
+             int64_t image_pos, const uint8_t *link, size_t link_len,
              wa_err *err) WA_MUST_CHECK;
 void wr__unlink(wr_artifact *a);
 void wr__artifact_ref(wr_artifact *a);
@@ -67,6 +71,8 @@ void wr__artifact_ref(wr_artifact *a);
 /* cpu_<arch>.c: is LLVM feature 'name' (without '+') present here?
  * 1 yes, 0 no, -1 unknown name. */
 int wr__cpu_has(const char *name, size_t len);
+/* Makes code written by stores visible to instruction fetch. */
+void wr__icache_flush(void *start, size_t len);
 /* The features a named CPU baseline implies ("x86-64-v3"), as a
  * comma-separated "+a,+b" list, or NULL if the name is not a baseline. */
 const char *wr__cpu_baseline(const char *cpu, size_t len);

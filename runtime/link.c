@@ -1,31 +1,36 @@
 /*
- * link.c: turns an artifact's relocatable object into runnable code. Lays
- * out every allocated section in one mapping (text and call stubs, then
- * read-only data and the GOT, then writable data), resolves symbols
- * against the object and a short list of libc/libm functions, applies the
- * relocations (reloc_<arch>.c), then maps code read+execute and read-only
- * data read-only. Never writable and executable at once.
+ * link.c: turns a pre-linked image (wr_prelink's output) into runnable
+ * code. Maps the image's groups from the artifact's file when it has one
+ * (code read+execute, never written, so its pages stay shared with the
+ * page cache), else copies them; applies the 64-bit fixups (image base,
+ * libc/libm addresses) to the read-only and writable groups only; then
+ * protects read-only data. Never writable and executable at once.
  */
 #include "internal.h"
-#include "reloc.h"
+#include "wr_prelink.h"
 
 #include <elf.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#define HOST_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define HOST_MACHINE EM_AARCH64
+#endif
+
 /* The only undefined symbols an artifact may reference: what LLVM lowers
  * memory intrinsics and float rounding to when no instruction does it. */
 #define WR__EXTERN_MAP(X)                                                      \
-  X(memcpy) X(memmove) X(memset) X(ceil) X(ceilf) X(floor) X(floorf)          \
-  X(trunc) X(truncf) X(nearbyint) X(nearbyintf) X(rint) X(rintf)              \
-  X(roundeven) X(roundevenf) X(round) X(roundf) X(sqrt) X(sqrtf) X(fmin)      \
-  X(fminf) X(fmax) X(fmaxf) X(copysign) X(copysignf) X(fabs) X(fabsf) X(fma)  \
-  X(fmaf)
+  X(memcpy)                                                                    \
+  X(memmove) X(memset) X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf)  \
+      X(nearbyint) X(nearbyintf) X(rint) X(rintf) X(roundeven) X(roundevenf)   \
+          X(round) X(roundf) X(sqrt) X(sqrtf) X(fmin) X(fminf) X(fmax)         \
+              X(fmaxf) X(copysign) X(copysignf) X(fabs) X(fabsf) X(fma)        \
+                  X(fmaf)
 
 static const struct {
   const char *name;
@@ -36,388 +41,217 @@ static const struct {
 #undef X
 };
 
-enum { G_EXEC, G_RO, G_RW, G_COUNT };
+static uint64_t align_up(uint64_t x, uint64_t a) {
+  return (x + a - 1) & ~(a - 1);
+}
 
-#define UNLOADED UINT64_MAX
-
-typedef struct lsym {
-  uint64_t addr; /* absolute, or UNLOADED */
-  uint64_t size;
-  const char *name;
-  uint64_t value; /* st_value */
-  uint32_t shndx;  /* loaded section, or 0 */
-  int32_t got, stub; /* slot index or -1 */
-  bool external;
-} lsym;
-
-typedef struct linker {
+typedef struct loader {
   wr_artifact *a;
-  Elf *elf;
-  const uint8_t *bytes;
-  size_t len, n_secs, shstrndx;
-  GElf_Shdr *shdrs;
-  uint8_t *group;   /* per section: G_* or G_COUNT if not loaded */
-  uint64_t *offs;   /* per section: offset in the image */
-  uint64_t gstart[G_COUNT], gsize[G_COUNT];
-  size_t symtab;    /* section index, 0 if none */
-  lsym *syms;
-  size_t n_syms;
-  uint32_t n_got, n_stubs;
-  uint64_t got_off, stubs_off;
+  wr_link_hdr h;
+  const uint8_t *fixups, *ranges; /* unaligned arrays in the link section */
+  uint64_t *ext_addr;
+  bool fix_in[WR_GROUP_COUNT];
   size_t pagesz;
   wa_err *err;
-} linker;
+} loader;
 
-static void *lalloc(linker *l, size_t n, size_t size) {
-  void *p = n ? wa_arena_alloc(&l->a->arena, n * size) : NULL;
-  if (n && !p)
-    wa_fail(l->err, WA_ENOMEM, WA_NOOFF, "out of memory linking");
-  return p;
+static int corrupt(loader *l, const char *what) {
+  return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF, "%s: %s", WR_SECTION_LINK,
+                 what);
 }
 
-static const char *sec_name(linker *l, size_t i) {
-  const char *s = elf_strptr(l->elf, l->shstrndx, l->shdrs[i].sh_name);
-  return s ? s : "?";
+static int group_of(const wr_link_hdr *h, uint64_t off) {
+  for (int g = 0; g < WR_GROUP_COUNT; g++)
+    if (off >= h->group_off[g] && off - h->group_off[g] < h->group_size[g])
+      return g;
+  return -1;
 }
 
-static int read_sections(linker *l) {
-  if (elf_getshdrnum(l->elf, &l->n_secs) || elf_getshdrstrndx(l->elf, &l->shstrndx))
-    return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF, "section table: %s",
-                   elf_errmsg(-1));
-  l->shdrs = lalloc(l, l->n_secs, sizeof *l->shdrs);
-  l->group = lalloc(l, l->n_secs, 1);
-  l->offs = lalloc(l, l->n_secs, sizeof *l->offs);
-  if (!l->shdrs || !l->group || !l->offs)
-    return l->err->code;
-  for (size_t i = 0; i < l->n_secs; i++) {
-    Elf_Scn *scn = elf_getscn(l->elf, i);
-    if (!scn || !gelf_getshdr(scn, &l->shdrs[i]))
-      return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF, "section %zu: %s", i,
-                     elf_errmsg(-1));
-    GElf_Shdr *sh = &l->shdrs[i];
-    l->group[i] = G_COUNT;
-    if (sh->sh_type == SHT_SYMTAB) {
-      if (l->symtab)
-        return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset,
-                       "more than one symbol table");
-      l->symtab = i;
-    }
-    if (i == 0 || !(sh->sh_flags & SHF_ALLOC) || sh->sh_size == 0)
-      continue;
-    if (sh->sh_addralign > l->pagesz ||
-        (sh->sh_addralign & (sh->sh_addralign - 1)))
-      return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset,
-                     "section %s has alignment %llu", sec_name(l, i),
-                     (unsigned long long)sh->sh_addralign);
-    if (sh->sh_size > (1ull << 32))
-      return wa_fail(l->err, WA_ELIMIT, sh->sh_offset,
-                     "section %s is too large", sec_name(l, i));
-    /* .data.rel.ro is only written by relocation: read-only after. */
-    if (sh->sh_flags & SHF_EXECINSTR)
-      l->group[i] = G_EXEC;
-    else if ((sh->sh_flags & SHF_WRITE) &&
-             strncmp(sec_name(l, i), ".data.rel.ro", 12) != 0)
-      l->group[i] = G_RW;
-    else
-      l->group[i] = G_RO;
+/* The header, the bounds of everything it describes, and the externs. */
+static int read_link(loader *l, const uint8_t *link, size_t link_len,
+                     size_t image_len) {
+  wr_link_hdr *h = &l->h;
+  if (link_len < sizeof *h)
+    return corrupt(l, "too short");
+  memcpy(h, link, sizeof *h);
+  if (h->magic != WR_LINK_MAGIC || h->version != WR_LINK_VERSION)
+    return corrupt(l, "unknown magic or version");
+  if (h->machine != HOST_MACHINE)
+    return wa_fail(l->err, WA_EMISMATCH, WA_NOOFF,
+                   "%s: code for ELF machine %u", WR_SECTION_LINK, h->machine);
+  if (h->page_align == 0 || h->page_align % l->pagesz)
+    return wa_fail(l->err, WA_EMISMATCH, WA_NOOFF,
+                   "image laid out for %u-byte pages, this host uses %zu",
+                   h->page_align, l->pagesz);
+  if (h->image_size == 0 || h->image_size % h->page_align ||
+      h->image_size > image_len)
+    return corrupt(l, "image size");
+  uint64_t prev = 0;
+  for (int g = 0; g < WR_GROUP_COUNT; g++) {
+    uint64_t o = h->group_off[g], n = h->group_size[g];
+    if (o % h->page_align || o < prev || n > h->image_size ||
+        o > h->image_size - n)
+      return corrupt(l, "group bounds");
+    prev = o + n;
   }
-  return 0;
-}
-
-static int read_symbols(linker *l) {
-  if (!l->symtab)
-    return 0;
-  GElf_Shdr *sh = &l->shdrs[l->symtab];
-  if (sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_link >= l->n_secs)
-    return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset, "bad symbol table");
-  Elf_Data *data = elf_getdata(elf_getscn(l->elf, l->symtab), NULL);
-  if (!data)
-    return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset, "symbol table: %s",
-                   elf_errmsg(-1));
-  l->n_syms = sh->sh_size / sizeof(Elf64_Sym);
-  l->syms = lalloc(l, l->n_syms, sizeof *l->syms);
-  if (l->n_syms && !l->syms)
-    return l->err->code;
-  for (size_t i = 0; i < l->n_syms; i++) {
-    GElf_Sym s;
-    lsym *ls = &l->syms[i];
-    ls->got = ls->stub = -1;
-    ls->addr = UNLOADED;
-    if (!gelf_getsym(data, (int)i, &s))
-      return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset, "symbol %zu: %s", i,
-                     elf_errmsg(-1));
-    ls->name = elf_strptr(l->elf, sh->sh_link, s.st_name);
-    if (!ls->name)
-      ls->name = "";
-    ls->size = s.st_size;
-    if (i == 0)
-      continue;
-    if (s.st_shndx == SHN_UNDEF) {
-      ls->external = true;
-    } else if (s.st_shndx == SHN_ABS) {
-      ls->addr = s.st_value;
-    } else if (s.st_shndx == SHN_COMMON || s.st_shndx >= SHN_LORESERVE) {
+  uint64_t need = sizeof *h + (uint64_t)h->n_fixups * sizeof(wr_link_fixup) +
+                  (uint64_t)h->n_ranges * sizeof(wr_link_range) +
+                  h->externs_size;
+  if (need > link_len)
+    return corrupt(l, "counts run past its end");
+  l->fixups = link + sizeof *h;
+  l->ranges = l->fixups + (size_t)h->n_fixups * sizeof(wr_link_fixup);
+  const char *names =
+      (const char *)l->ranges + (size_t)h->n_ranges * sizeof(wr_link_range);
+  l->ext_addr =
+      wa_arena_alloc(&l->a->arena, (h->n_externs + 1) * sizeof *l->ext_addr);
+  if (!l->ext_addr)
+    return wa_fail(l->err, WA_ENOMEM, WA_NOOFF, "out of memory linking");
+  size_t at = 0;
+  for (uint32_t k = 0; k < h->n_externs; k++) {
+    const char *name = names + at;
+    const char *nul =
+        at < h->externs_size ? memchr(name, 0, h->externs_size - at) : NULL;
+    if (!nul)
+      return corrupt(l, "extern names");
+    size_t j = 0, n = sizeof externs / sizeof externs[0];
+    while (j < n && strcmp(externs[j].name, name) != 0)
+      j++;
+    if (j == n)
       return wa_fail(l->err, WA_ELINK, WA_NOOFF,
-                     "symbol '%s' has unsupported section index 0x%x",
-                     ls->name, s.st_shndx);
-    } else if (s.st_shndx < l->n_secs && l->group[s.st_shndx] != G_COUNT) {
-      if (s.st_value > l->shdrs[s.st_shndx].sh_size)
-        return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                       "symbol '%s' lies outside its section", ls->name);
-      /* made absolute once the image exists */
-      ls->shndx = s.st_shndx;
-      ls->value = s.st_value;
-    }
+                     "undefined symbol '%.100s' is not one the runtime "
+                     "provides",
+                     name);
+    l->ext_addr[k] = (uint64_t)(uintptr_t)externs[j].fn;
+    at += (size_t)(nul - name) + 1;
+  }
+  for (uint32_t i = 0; i < h->n_fixups; i++) {
+    wr_link_fixup f;
+    memcpy(&f, l->fixups + (size_t)i * sizeof f, sizeof f);
+    int g = f.off <= h->image_size - 8 ? group_of(h, f.off) : -1;
+    if (g < 0 || g == WR_GROUP_EXEC || group_of(h, f.off + 7) != g)
+      return corrupt(l, "a fixup outside the data groups");
+    if (f.kind > WR_FIXUP_EXTERN ||
+        (f.kind == WR_FIXUP_EXTERN && f.ext >= h->n_externs))
+      return corrupt(l, "a fixup of unknown kind");
+    l->fix_in[g] = true;
   }
   return 0;
 }
 
-static int resolve_external(linker *l, lsym *s) {
-  if (strcmp(s->name, "_GLOBAL_OFFSET_TABLE_") == 0) {
-    s->addr = (uint64_t)(uintptr_t)l->a->image + l->got_off;
-    return 0;
-  }
-  for (size_t k = 0; k < sizeof externs / sizeof externs[0]; k++)
-    if (strcmp(externs[k].name, s->name) == 0) {
-      s->addr = (uint64_t)(uintptr_t)externs[k].fn;
-      return 0;
-    }
-  return wa_fail(l->err, WA_ELINK, WA_NOOFF,
-                 "undefined symbol '%.100s' is not one the runtime provides",
-                 s->name);
-}
+static const int group_prot[WR_GROUP_COUNT] = {PROT_READ | PROT_EXEC, PROT_READ,
+                                               PROT_READ | PROT_WRITE};
 
-/* Is rela section i one we apply? (Relocations of debug info and other
- * unloaded sections are ignored.) Fills *target. */
-static int rela_target(linker *l, size_t i, size_t *target) {
-  GElf_Shdr *sh = &l->shdrs[i];
-  if (sh->sh_type != SHT_RELA && sh->sh_type != SHT_REL)
-    return 0;
-  if (sh->sh_info >= l->n_secs || l->group[sh->sh_info] == G_COUNT)
-    return 0;
-  if (l->shdrs[sh->sh_info].sh_type == SHT_NOBITS)
-    return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset,
-                   "relocations against a section without contents");
-  if (sh->sh_type == SHT_REL)
-    return wa_fail(l->err, WA_EUNSUPPORTED, sh->sh_offset,
-                   "SHT_REL relocations (%s) are not used on this target",
-                   sec_name(l, i));
-  if (sh->sh_link != l->symtab || !l->symtab ||
-      sh->sh_entsize != sizeof(Elf64_Rela))
-    return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset,
-                   "relocation section %s is malformed", sec_name(l, i));
-  *target = sh->sh_info;
-  return 1;
-}
-
-/* Calls fn for every relocation of every loaded section. */
-typedef int (*rela_fn)(linker *l, size_t target, const GElf_Rela *r);
-
-static int each_rela(linker *l, rela_fn fn) {
-  for (size_t i = 1; i < l->n_secs; i++) {
-    size_t target = 0;
-    int k = rela_target(l, i, &target);
-    if (k < 0)
-      return k;
-    if (k == 0)
+/* Maps the groups from the file: code pages are the page cache's own;
+ * a data page becomes private only when a fixup writes it. */
+static int map_file(loader *l, int fd, uint64_t foff) {
+  uint8_t *base = l->a->image;
+  for (int g = 0; g < WR_GROUP_COUNT; g++) {
+    uint64_t n = align_up(l->h.group_size[g], l->pagesz);
+    if (!n)
       continue;
-    Elf_Data *data = elf_getdata(elf_getscn(l->elf, i), NULL);
-    if (!data)
-      return wa_fail(l->err, WA_ECORRUPT, l->shdrs[i].sh_offset,
-                     "relocations: %s", elf_errmsg(-1));
-    size_t n = l->shdrs[i].sh_size / sizeof(Elf64_Rela);
-    for (size_t j = 0; j < n; j++) {
-      GElf_Rela r;
-      if (!gelf_getrela(data, (int)j, &r))
-        return wa_fail(l->err, WA_ECORRUPT, l->shdrs[i].sh_offset,
-                       "relocation %zu: %s", j, elf_errmsg(-1));
-      int rc = fn(l, target, &r);
-      if (rc) {
-        wa_err_wrap(l->err, "%s entry %zu", sec_name(l, i), j);
-        return rc;
-      }
-    }
+    int prot = group_prot[g] | (l->fix_in[g] ? PROT_WRITE : 0);
+    if (mmap(base + l->h.group_off[g], n, prot, MAP_PRIVATE | MAP_FIXED, fd,
+             (off_t)(foff + l->h.group_off[g])) == MAP_FAILED)
+      return wa_fail_errno(l->err, WA_EIO, "mapping the code from the file");
   }
   return 0;
 }
 
-/* First pass: check types and symbols, count GOT slots and stubs. */
-static int plan_one(linker *l, size_t target, const GElf_Rela *r) {
-  uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
-  uint64_t symi = GELF_R_SYM(r->r_info);
-  uint32_t size = 0;
-  int cls = wr__reloc_class(type, &size);
-  if (cls < 0)
-    return wa_fail(l->err, WA_EUNSUPPORTED, WA_NOOFF,
-                   "relocation type %u is not supported", type);
-  if (symi >= l->n_syms)
-    return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                   "relocation names symbol %llu of %zu",
-                   (unsigned long long)symi, l->n_syms);
-  uint64_t tsize = l->shdrs[target].sh_size;
-  if (r->r_offset > tsize || size > tsize - r->r_offset)
-    return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                   "relocation at %llu runs past its section",
-                   (unsigned long long)r->r_offset);
-  lsym *s = &l->syms[symi];
-  if (cls == WR__RELOC_GOT && s->got < 0)
-    s->got = (int32_t)l->n_got++;
-  if (cls == WR__RELOC_CALL && s->external && s->stub < 0)
-    s->stub = (int32_t)l->n_stubs++;
-  return 0;
-}
-
-static uint64_t align_up(uint64_t x, uint64_t a) {
-  return a ? (x + a - 1) & ~(a - 1) : x;
-}
-
-static int layout(linker *l) {
-  uint64_t at = 0;
-  for (int g = 0; g < G_COUNT; g++) {
-    at = align_up(at, l->pagesz);
-    l->gstart[g] = at;
-    for (size_t i = 1; i < l->n_secs; i++) {
-      if (l->group[i] != g)
-        continue;
-      at = align_up(at, l->shdrs[i].sh_addralign);
-      l->offs[i] = at;
-      at += l->shdrs[i].sh_size;
-    }
-    if (g == G_EXEC) {
-      at = align_up(at, 16);
-      l->stubs_off = at;
-      at += (uint64_t)l->n_stubs * WR__STUB_SIZE;
-    } else if (g == G_RO) {
-      at = align_up(at, 8);
-      l->got_off = at;
-      at += (uint64_t)l->n_got * 8;
-    }
-    l->gsize[g] = at - l->gstart[g];
-  }
-  size_t total = align_up(at, l->pagesz);
-  if (total == 0)
-    total = l->pagesz;
-  void *p = mmap(NULL, total, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED)
-    return wa_fail_errno(l->err, WA_ENOMEM, "mapping %zu bytes of code",
-                         total);
-  l->a->image = p;
-  l->a->image_size = total;
-  for (size_t i = 1; i < l->n_secs; i++)
-    if (l->group[i] != G_COUNT && l->shdrs[i].sh_type != SHT_NOBITS)
-      memcpy(l->a->image + l->offs[i], l->bytes + l->shdrs[i].sh_offset,
-             l->shdrs[i].sh_size);
-  return 0;
-}
-
-static int resolve(linker *l) {
-  uint64_t base = (uint64_t)(uintptr_t)l->a->image;
-  uint8_t *got = l->a->image + l->got_off;
-  uint8_t *stubs = l->a->image + l->stubs_off;
-  for (size_t i = 1; i < l->n_syms; i++) {
-    lsym *s = &l->syms[i];
-    int rc = 0;
-    if (s->external)
-      rc = resolve_external(l, s);
-    else if (s->shndx)
-      s->addr = base + l->offs[s->shndx] + s->value;
-    if (rc)
-      return rc;
-    if (s->got >= 0) {
-      if (s->addr == UNLOADED)
-        return wa_fail(l->err, WA_ELINK, WA_NOOFF,
-                       "GOT entry for '%s', which is not loaded", s->name);
-      memcpy(got + 8 * (size_t)s->got, &s->addr, 8);
-    }
-    if (s->stub >= 0)
-      wr__stub_write(stubs + WR__STUB_SIZE * (size_t)s->stub, s->addr);
+static int copy_image(loader *l, const uint8_t *image) {
+  uint8_t *base = l->a->image;
+  for (int g = 0; g < WR_GROUP_COUNT; g++) {
+    uint64_t n = align_up(l->h.group_size[g], l->pagesz);
+    if (!n)
+      continue;
+    if (mprotect(base + l->h.group_off[g], n, PROT_READ | PROT_WRITE) != 0)
+      return wa_fail_errno(l->err, WA_ENOMEM, "mapping %llu bytes of code",
+                           (unsigned long long)n);
+    memcpy(base + l->h.group_off[g], image + l->h.group_off[g],
+           l->h.group_size[g]);
   }
   return 0;
 }
 
-static int apply_one(linker *l, size_t target, const GElf_Rela *r) {
-  uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
-  lsym *s = &l->syms[GELF_R_SYM(r->r_info)];
-  uint32_t size;
-  int cls = wr__reloc_class(type, &size);
-  if (cls == WR__RELOC_SKIP)
-    return 0;
-  uint64_t base = (uint64_t)(uintptr_t)l->a->image;
-  wr__reloc_vals v;
-  v.P = base + l->offs[target] + r->r_offset;
-  v.A = r->r_addend;
-  v.S = s->addr;
-  v.Z = s->size;
-  v.GOT = base + l->got_off;
-  v.G = s->got >= 0 ? v.GOT + 8 * (uint64_t)s->got : 0;
-  if (GELF_R_SYM(r->r_info) == 0)
-    v.S = 0;
-  else if (s->addr == UNLOADED)
-    return wa_fail(l->err, WA_ELINK, WA_NOOFF,
-                   "relocation against '%s', which is not loaded", s->name);
-  if (cls == WR__RELOC_CALL && s->stub >= 0)
-    v.S = base + l->stubs_off + WR__STUB_SIZE * (uint64_t)s->stub;
-  return wr__reloc_apply(type, l->a->image + l->offs[target] + r->r_offset,
-                         &v, l->err);
+static int apply_fixups(loader *l) {
+  uint8_t *base = l->a->image;
+  for (uint32_t i = 0; i < l->h.n_fixups; i++) {
+    wr_link_fixup f;
+    memcpy(&f, l->fixups + (size_t)i * sizeof f, sizeof f);
+    uint64_t v;
+    memcpy(&v, base + f.off, 8);
+    if (f.kind == WR_FIXUP_BASE) {
+      if (v >= l->h.image_size)
+        return corrupt(l, "a fixup points outside the image");
+      v += (uint64_t)(uintptr_t)base;
+    } else {
+      v += l->ext_addr[f.ext];
+    }
+    memcpy(base + f.off, &v, 8);
+  }
+  return 0;
 }
 
-/* Finds one of the wasmaot_* tables: n pointers, inside a loaded section,
- * each (if not NULL) pointing into the code. */
-static int find_table(linker *l, const char *name, uint32_t n, void ***out) {
+static int protect(loader *l, bool copied) {
+  for (int g = 0; g < WR_GROUP_COUNT; g++) {
+    uint64_t n = align_up(l->h.group_size[g], l->pagesz);
+    if (n && (copied || l->fix_in[g]) &&
+        mprotect(l->a->image + l->h.group_off[g], n, group_prot[g]) != 0)
+      return wa_fail_errno(l->err, WA_EINTERNAL, "mprotect of the code");
+  }
+  return 0;
+}
+
+/* One of the wasmaot_* tables: at least n pointers, each NULL or into
+ * the code. */
+static int find_table(loader *l, const char *name, uint64_t off, uint32_t have,
+                      uint32_t n, void ***out) {
   *out = NULL;
-  if (n == 0) /* may be an empty array in an empty (unloaded) section */
+  if (n == 0)
     return 0;
-  uint64_t base = (uint64_t)(uintptr_t)l->a->image;
-  for (size_t i = 1; i < l->n_syms; i++) {
-    lsym *s = &l->syms[i];
-    if (s->external || strcmp(s->name, name) != 0)
-      continue;
-    if (s->addr == UNLOADED || s->addr < base ||
-        s->addr + 8ull * n > base + l->a->image_size || (s->addr & 7))
+  if (off == UINT64_MAX)
+    return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF, "symbol %s is missing", name);
+  if (have < n || off % 8 || off > l->h.image_size ||
+      8ull * n > l->h.image_size - off)
+    return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
+                   "%s (%u entries) does not lie in loaded data", name, n);
+  void **t = (void **)(uintptr_t)(l->a->image + off);
+  for (uint32_t k = 0; k < n; k++)
+    if (t[k] && ((uintptr_t)t[k] < l->a->code_start ||
+                 (uintptr_t)t[k] >= l->a->code_end))
       return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                     "%s (%u entries) does not lie in loaded data", name, n);
-    void **t = (void **)(uintptr_t)s->addr;
-    for (uint32_t k = 0; k < n; k++)
-      if (t[k] && ((uintptr_t)t[k] < l->a->code_start ||
-                   (uintptr_t)t[k] >= l->a->code_end))
-        return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                       "%s[%u] does not point into the code", name, k);
-    *out = t;
-    return 0;
-  }
-  return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF, "symbol %s is missing", name);
+                     "%s[%u] does not point into the code", name, k);
+  *out = t;
+  return 0;
 }
 
-static int cmp_range(const void *x, const void *y) {
-  const wr__fn_range *a = x, *b = y;
-  return a->start < b->start ? -1 : a->start > b->start;
-}
-
-/* Backtrace ranges: each defined function from its entry to the end its
- * symbol gives (else the next function or the end of the code). */
-static int build_ranges(linker *l) {
+/* Backtrace ranges from the link section: one per defined function,
+ * sorted, each ending at its symbol's size or the next function. */
+static int build_ranges(loader *l) {
   wr_artifact *a = l->a;
   uint32_t n = a->meta.n_funcs - a->meta.n_func_imports;
-  a->ranges = lalloc(l, n, sizeof *a->ranges);
+  if (l->h.n_ranges != n)
+    return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
+                   "%s has %u function ranges for %u functions",
+                   WR_SECTION_LINK, l->h.n_ranges, n);
+  a->ranges = n ? wa_arena_alloc(&a->arena, n * sizeof *a->ranges) : NULL;
   if (n && !a->ranges)
-    return l->err->code;
+    return wa_fail(l->err, WA_ENOMEM, WA_NOOFF, "out of memory linking");
+  uintptr_t base = (uintptr_t)a->image;
   for (uint32_t k = 0; k < n; k++) {
-    if (!a->funcs[k])
-      return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                     "wasmaot_funcs[%u] is null", k);
-    a->ranges[k].start = (uintptr_t)a->funcs[k];
-    a->ranges[k].end = 0;
-    a->ranges[k].func_index = a->meta.n_func_imports + k;
-    for (size_t i = 1; i < l->n_syms; i++) /* symbol sizes, when given */
-      if (!l->syms[i].external && l->syms[i].addr == a->ranges[k].start &&
-          l->syms[i].size) {
-        a->ranges[k].end = a->ranges[k].start + l->syms[i].size;
-        break;
-      }
+    wr_link_range r;
+    memcpy(&r, l->ranges + (size_t)k * sizeof r, sizeof r);
+    uintptr_t start = base + (uintptr_t)r.start;
+    if (r.start > l->h.image_size || start < a->code_start ||
+        start >= a->code_end || r.func >= n ||
+        (k && start < a->ranges[k - 1].start))
+      return corrupt(l, "function ranges");
+    a->ranges[k].start = start;
+    a->ranges[k].end = r.end && r.end > r.start && r.end <= l->h.image_size
+                           ? base + (uintptr_t)r.end
+                           : 0;
+    a->ranges[k].func_index = a->meta.n_func_imports + r.func;
   }
-  if (n > 1) /* ranges is NULL without functions */
-    qsort(a->ranges, n, sizeof *a->ranges, cmp_range);
   for (uint32_t k = 0; k < n; k++) {
     uintptr_t next = k + 1 < n ? a->ranges[k + 1].start : a->code_end;
     if (!a->ranges[k].end || a->ranges[k].end > next)
@@ -427,52 +261,57 @@ static int build_ranges(linker *l) {
   return 0;
 }
 
-static int protect(linker *l) {
-  static const int prot[G_COUNT] = {PROT_READ | PROT_EXEC, PROT_READ,
-                                    PROT_READ | PROT_WRITE};
-  for (int g = 0; g < G_COUNT; g++) {
-    size_t size = align_up(l->gsize[g], l->pagesz);
-    if (size && mprotect(l->a->image + l->gstart[g], size, prot[g]) != 0)
-      return wa_fail_errno(l->err, WA_EINTERNAL, "mprotect of the code");
-  }
-  return 0;
-}
-
-int wr__link(wr_artifact *a, Elf *elf, const uint8_t *bytes, size_t len,
+int wr__link(wr_artifact *a, const uint8_t *image, size_t image_len,
+             int64_t image_pos, const uint8_t *link, size_t link_len,
              wa_err *err) {
-  linker l;
+  loader l;
   memset(&l, 0, sizeof l);
-  l.a = a, l.elf = elf, l.bytes = bytes, l.len = len, l.err = err;
+  l.a = a, l.err = err;
   l.pagesz = (size_t)sysconf(_SC_PAGESIZE);
-  const wr_meta *m = &a->meta;
-  int rc = read_sections(&l);
-  if (!rc)
-    rc = read_symbols(&l);
-  if (!rc)
-    rc = each_rela(&l, plan_one);
-  if (!rc)
-    rc = layout(&l);
-  if (!rc)
-    rc = resolve(&l);
-  if (!rc)
-    rc = each_rela(&l, apply_one);
+  int rc = read_link(&l, link, link_len, image_len);
   if (rc)
     return rc;
-  a->code_start = (uintptr_t)a->image + l.gstart[G_EXEC];
-  a->code_end = a->code_start + l.gsize[G_EXEC];
+  /* Reserve the whole image at once; groups are mapped into it. */
+  void *p = mmap(NULL, l.h.image_size, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return wa_fail_errno(err, WA_ENOMEM, "reserving %llu bytes of code",
+                         (unsigned long long)l.h.image_size);
+  a->image = p;
+  a->image_size = l.h.image_size;
+  uint64_t foff = a->file_off + (uint64_t)image_pos;
+  bool from_file = a->file_fd >= 0 && image_pos >= 0 && foff % l.pagesz == 0;
+  rc = from_file ? map_file(&l, a->file_fd, foff) : copy_image(&l, image);
+  if (!rc)
+    rc = apply_fixups(&l);
+  if (!rc)
+    rc = protect(&l, !from_file);
+  if (rc)
+    return rc;
+  a->code_start = (uintptr_t)a->image + l.h.group_off[WR_GROUP_EXEC];
+  a->code_end = a->code_start + l.h.group_size[WR_GROUP_EXEC];
+  if (!from_file)
+    wr__icache_flush((void *)a->code_start, l.h.group_size[WR_GROUP_EXEC]);
+  const wr_meta *m = &a->meta;
   void **t;
-  if ((rc = find_table(&l, WR_SYM_FUNCS, m->n_funcs - m->n_func_imports, &t)))
+  if ((rc = find_table(&l, WR_SYM_FUNCS, l.h.funcs_off, l.h.n_funcs,
+                       m->n_funcs - m->n_func_imports, &t)))
     return rc;
   a->funcs = t;
-  if ((rc = find_table(&l, WR_SYM_TRAMPS, m->n_types, &t)))
+  for (uint32_t k = 0; k < m->n_funcs - m->n_func_imports; k++)
+    if (!a->funcs[k])
+      return wa_fail(err, WA_ECORRUPT, WA_NOOFF, "%s[%u] is null", WR_SYM_FUNCS,
+                     k);
+  if ((rc = find_table(&l, WR_SYM_TRAMPS, l.h.tramps_off, l.h.n_tramps,
+                       m->n_types, &t)))
     return rc;
   a->tramps = (const wr_tramp_fn *)t;
-  if ((rc = find_table(&l, WR_SYM_ADAPTERS, m->n_func_imports, &t)))
+  if ((rc = find_table(&l, WR_SYM_ADAPTERS, l.h.adapters_off, l.h.n_adapters,
+                       m->n_func_imports, &t)))
     return rc;
   a->adapters = t;
-  if ((rc = build_ranges(&l)) || (rc = protect(&l)))
+  if ((rc = build_ranges(&l)))
     return rc;
-  wr__icache_flush(a->image + l.gstart[G_EXEC], l.gsize[G_EXEC]);
   if (a->code_end > a->code_start) {
     rc = wr__registry_add(WR__REG_CODE, a->code_start, a->code_end, a, err);
     if (rc < 0)

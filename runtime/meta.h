@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #define WR_META_MAGIC "WAOMETA" /* 8 bytes with the NUL */
-#define WR_FORMAT_VERSION 1u
+#define WR_FORMAT_VERSION 2u
 
 /* Names are length-counted (Wasm names may hold NUL) and NUL-terminated
  * for convenience. */

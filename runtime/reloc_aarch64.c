@@ -1,7 +1,10 @@
 /*
  * reloc_aarch64.c: AArch64 relocations (ELF for the Arm 64-bit
  * Architecture, "Relocation operations") for what LLVM emits in the small
- * and large code models. Instructions are little endian.
+ * code model. Instructions are little endian. Only ABS64 may hold an
+ * absolute address (the loader adds the base); the narrow absolute forms
+ * (ABS32/16, MOVW_UABS) would pin the image and are refused. The *_LO12
+ * forms keep their value under any 4 KiB-aligned base.
  */
 #include "reloc.h"
 
@@ -11,19 +14,19 @@
 /* type, class, bytes patched */
 #define RELOC_MAP(X)                                                           \
   X(NONE, WR__RELOC_SKIP, 0)                                                   \
-  X(ABS64, WR__RELOC_PLAIN, 8)                                                 \
-  X(ABS32, WR__RELOC_PLAIN, 4)                                                 \
-  X(ABS16, WR__RELOC_PLAIN, 2)                                                 \
+  X(ABS64, WR__RELOC_ABS64, 8)                                                 \
+  X(ABS32, WR__RELOC_FIXED, 4)                                                 \
+  X(ABS16, WR__RELOC_FIXED, 2)                                                 \
   X(PREL64, WR__RELOC_PLAIN, 8)                                                \
   X(PREL32, WR__RELOC_PLAIN, 4)                                                \
   X(PREL16, WR__RELOC_PLAIN, 2)                                                \
-  X(MOVW_UABS_G0, WR__RELOC_PLAIN, 4)                                          \
-  X(MOVW_UABS_G0_NC, WR__RELOC_PLAIN, 4)                                       \
-  X(MOVW_UABS_G1, WR__RELOC_PLAIN, 4)                                          \
-  X(MOVW_UABS_G1_NC, WR__RELOC_PLAIN, 4)                                       \
-  X(MOVW_UABS_G2, WR__RELOC_PLAIN, 4)                                          \
-  X(MOVW_UABS_G2_NC, WR__RELOC_PLAIN, 4)                                       \
-  X(MOVW_UABS_G3, WR__RELOC_PLAIN, 4)                                          \
+  X(MOVW_UABS_G0, WR__RELOC_FIXED, 4)                                          \
+  X(MOVW_UABS_G0_NC, WR__RELOC_FIXED, 4)                                       \
+  X(MOVW_UABS_G1, WR__RELOC_FIXED, 4)                                          \
+  X(MOVW_UABS_G1_NC, WR__RELOC_FIXED, 4)                                       \
+  X(MOVW_UABS_G2, WR__RELOC_FIXED, 4)                                          \
+  X(MOVW_UABS_G2_NC, WR__RELOC_FIXED, 4)                                       \
+  X(MOVW_UABS_G3, WR__RELOC_FIXED, 4)                                          \
   X(LD_PREL_LO19, WR__RELOC_PLAIN, 4)                                          \
   X(ADR_PREL_LO21, WR__RELOC_PLAIN, 4)                                         \
   X(ADR_PREL_PG_HI21, WR__RELOC_PLAIN, 4)                                      \
@@ -42,7 +45,7 @@
   X(LD64_GOT_LO12_NC, WR__RELOC_GOT, 4)                                        \
   X(GOT_LD_PREL19, WR__RELOC_GOT, 4)
 
-int wr__reloc_class(uint32_t type, uint32_t *out_size) {
+static int a64_class(uint32_t type, uint32_t *out_size) {
   switch (type) {
 #define X(name, cls, size)                                                     \
   case R_AARCH64_##name:                                                       \
@@ -55,7 +58,7 @@ int wr__reloc_class(uint32_t type, uint32_t *out_size) {
   }
 }
 
-const char *wr__reloc_name(uint32_t type) {
+static const char *a64_name(uint32_t type) {
   switch (type) {
 #define X(name, cls, size)                                                     \
   case R_AARCH64_##name:                                                       \
@@ -73,12 +76,13 @@ static uint32_t get32(const uint8_t *w) {
   return x;
 }
 
-static void put32(uint8_t *w, uint32_t x) { memcpy(w, &x, 4); }
+static void put32(uint8_t *w, uint32_t x) {
+  memcpy(w, &x, 4);
+}
 
 static int overflow(uint32_t type, int64_t v, wa_err *err) {
-  return wa_fail(err, WA_ELINK, WA_NOOFF,
-                 "%s: value 0x%llx out of range", wr__reloc_name(type),
-                 (unsigned long long)v);
+  return wa_fail(err, WA_ELINK, WA_NOOFF, "%s: value 0x%llx out of range",
+                 a64_name(type), (unsigned long long)v);
 }
 
 /* Does v fit in a signed field of 'bits' bits? */
@@ -101,7 +105,9 @@ static void patch_adr(uint8_t *w, uint64_t imm) {
   patch(w, 5, 19, (imm >> 2) & 0x7ffff);
 }
 
-static uint64_t page(uint64_t x) { return x & ~(uint64_t)0xfff; }
+static uint64_t page(uint64_t x) {
+  return x & ~(uint64_t)0xfff;
+}
 
 static int adrp(uint32_t type, uint8_t *w, uint64_t target, uint64_t P,
                 bool check, wa_err *err) {
@@ -134,8 +140,8 @@ static int lo12(uint8_t *w, uint64_t x, unsigned scale_log2) {
   return 0;
 }
 
-int wr__reloc_apply(uint32_t type, uint8_t *w, const wr__reloc_vals *v,
-                    wa_err *err) {
+static int a64_apply(uint32_t type, uint8_t *w, const wr__reloc_vals *v,
+                     wa_err *err) {
   uint64_t SA = v->S + (uint64_t)v->A;
   int64_t rel = (int64_t)(SA - v->P);
   switch (type) {
@@ -221,13 +227,15 @@ int wr__reloc_apply(uint32_t type, uint8_t *w, const wr__reloc_vals *v,
   }
 }
 
-/* ldr x16, #8; br x16; .quad target (x16 is the intra-call scratch). */
-void wr__stub_write(uint8_t *at, uint64_t target) {
-  put32(at, 0x58000050u);
-  put32(at + 4, 0xd61f0200u);
-  memcpy(at + 8, &target, 8);
+/* adrp x16, slot; ldr x16, [x16, :lo12:slot]; br x16; udf #0 (x16 is the
+ * intra-procedure-call scratch register). */
+static void a64_stub(uint8_t *p, uint64_t at, uint64_t slot) {
+  put32(p, 0x90000010u);
+  patch_adr(p, (uint64_t)((int64_t)(page(slot) - page(at)) >> 12));
+  put32(p + 4, 0xf9400210u | (uint32_t)((slot & 0xfff) >> 3) << 10);
+  put32(p + 8, 0xd61f0200u);
+  put32(p + 12, 0);
 }
 
-void wr__icache_flush(void *start, size_t len) {
-  __builtin___clear_cache((char *)start, (char *)start + len);
-}
+const wr__arch wr__arch_aarch64 = {EM_AARCH64, a64_class, a64_apply, a64_name,
+                                   a64_stub};

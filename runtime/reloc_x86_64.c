@@ -1,6 +1,8 @@
 /*
  * reloc_x86_64.c: x86-64 relocations (System V psABI, chapter 4.4) for
- * what LLVM emits in the small and medium code models, PIC or not.
+ * what LLVM emits in the small and medium code models. Only R_X86_64_64
+ * may hold an absolute address (the loader adds the base); the 32-bit
+ * absolute forms would pin the image below 4 GiB and are refused.
  */
 #include "reloc.h"
 
@@ -10,12 +12,12 @@
 /* type, class, bytes patched */
 #define RELOC_MAP(X)                                                           \
   X(NONE, WR__RELOC_SKIP, 0)                                                   \
-  X(64, WR__RELOC_PLAIN, 8)                                                    \
+  X(64, WR__RELOC_ABS64, 8)                                                    \
   X(PC32, WR__RELOC_CALL, 4)                                                   \
   X(PLT32, WR__RELOC_CALL, 4)                                                  \
   X(GOTPCREL, WR__RELOC_GOT, 4)                                                \
-  X(32, WR__RELOC_PLAIN, 4)                                                    \
-  X(32S, WR__RELOC_PLAIN, 4)                                                   \
+  X(32, WR__RELOC_FIXED, 4)                                                    \
+  X(32S, WR__RELOC_FIXED, 4)                                                   \
   X(PC64, WR__RELOC_PLAIN, 8)                                                  \
   X(GOTOFF64, WR__RELOC_PLAIN, 8)                                              \
   X(GOTPC32, WR__RELOC_PLAIN, 4)                                               \
@@ -26,7 +28,7 @@
   X(GOTPCRELX, WR__RELOC_GOT, 4)                                               \
   X(REX_GOTPCRELX, WR__RELOC_GOT, 4)
 
-int wr__reloc_class(uint32_t type, uint32_t *out_size) {
+static int x86_class(uint32_t type, uint32_t *out_size) {
   switch (type) {
 #define X(name, cls, size)                                                     \
   case R_X86_64_##name:                                                        \
@@ -39,7 +41,7 @@ int wr__reloc_class(uint32_t type, uint32_t *out_size) {
   }
 }
 
-const char *wr__reloc_name(uint32_t type) {
+static const char *x86_name(uint32_t type) {
   switch (type) {
 #define X(name, cls, size)                                                     \
   case R_X86_64_##name:                                                        \
@@ -53,21 +55,23 @@ const char *wr__reloc_name(uint32_t type) {
 
 static int put32(uint8_t *w, uint64_t v, bool is_signed, uint32_t type,
                  wa_err *err) {
-  bool ok = is_signed ? (int64_t)v == (int64_t)(int32_t)(uint32_t)v
-                      : v <= UINT32_MAX;
+  bool ok =
+      is_signed ? (int64_t)v == (int64_t)(int32_t)(uint32_t)v : v <= UINT32_MAX;
   if (!ok)
     return wa_fail(err, WA_ELINK, WA_NOOFF,
-                   "%s: value 0x%llx does not fit in 32 bits",
-                   wr__reloc_name(type), (unsigned long long)v);
+                   "%s: value 0x%llx does not fit in 32 bits", x86_name(type),
+                   (unsigned long long)v);
   uint32_t x = (uint32_t)v;
   memcpy(w, &x, 4);
   return 0;
 }
 
-static void put64(uint8_t *w, uint64_t v) { memcpy(w, &v, 8); }
+static void put64(uint8_t *w, uint64_t v) {
+  memcpy(w, &v, 8);
+}
 
-int wr__reloc_apply(uint32_t type, uint8_t *w, const wr__reloc_vals *v,
-                    wa_err *err) {
+static int x86_apply(uint32_t type, uint8_t *w, const wr__reloc_vals *v,
+                     wa_err *err) {
   uint64_t A = (uint64_t)v->A;
   switch (type) {
   case R_X86_64_NONE:
@@ -111,16 +115,14 @@ int wr__reloc_apply(uint32_t type, uint8_t *w, const wr__reloc_vals *v,
   }
 }
 
-/* jmp *0(%rip); .quad target; two bytes of int3 padding */
-void wr__stub_write(uint8_t *at, uint64_t target) {
-  static const uint8_t jmp[6] = {0xff, 0x25, 0, 0, 0, 0};
-  memcpy(at, jmp, 6);
-  put64(at + 6, target);
-  at[14] = at[15] = 0xcc;
+/* jmp *slot(%rip), then int3 padding. */
+static void x86_stub(uint8_t *p, uint64_t at, uint64_t slot) {
+  static const uint8_t jmp[2] = {0xff, 0x25};
+  memcpy(p, jmp, 2);
+  uint32_t d = (uint32_t)(slot - (at + 6));
+  memcpy(p + 2, &d, 4);
+  memset(p + 6, 0xcc, WR__STUB_SIZE - 6);
 }
 
-/* x86 keeps instruction fetch coherent with stores. */
-void wr__icache_flush(void *start, size_t len) {
-  (void)start;
-  (void)len;
-}
+const wr__arch wr__arch_x86_64 = {EM_X86_64, x86_class, x86_apply, x86_name,
+                                  x86_stub};

@@ -63,11 +63,16 @@ int wr_artifact_load(const uint8_t *bytes, size_t len, const char *what,
 int wr_artifact_open(const char *path, wr_artifact **out,
                      wa_err *err) WA_MUST_CHECK;
 void wr_artifact_free(wr_artifact *a); /* drops the caller's reference */
-/* Says that the bytes a was loaded from are the contents of fd from file
- * offset 'off' on, and that the file never changes while a lives (a cache
- * entry: read-only, replaced only by rename). Large active data segments
- * are then mapped copy-on-write from the file instead of copied. a keeps
- * its own duplicate of fd. */
+/* As wr_artifact_load, for bytes that are the contents of fd from file
+ * offset 'off' on, in a file that never changes while the artifact lives
+ * (a cache entry: read-only, replaced only by rename). The code is then
+ * mapped from the file instead of copied, and large active data segments
+ * copy-on-write. The artifact keeps its own duplicate of fd. */
+int wr_artifact_load_file(const uint8_t *bytes, size_t len, int fd,
+                          uint64_t off, const char *what, wr_artifact **out,
+                          wa_err *err) WA_MUST_CHECK;
+/* Says the same of an artifact already loaded: only data segments
+ * benefit. */
 int wr_artifact_set_file(wr_artifact *a, int fd, uint64_t off,
                          wa_err *err) WA_MUST_CHECK;
 const wr_meta *wr_artifact_meta(const wr_artifact *a);

@@ -212,6 +212,9 @@ def large_data_is_mapped_from_the_entry():
     wao = [l for l in maps.splitlines() if l.endswith(".wao")]
     check(any(l.split()[1] == "rw-p" for l in wao),
           "no copy-on-write mapping of the entry:\n" + "\n".join(wao))
+    # The pre-linked code runs from the entry's own pages, never copied.
+    check(any(l.split()[1] == "r-xp" for l in wao),
+          "the code is not mapped from the entry:\n" + "\n".join(wao))
     # The entry itself is untouched by the module's write.
     p = run(["cache", "verify"], env)
 

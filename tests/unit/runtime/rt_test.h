@@ -48,14 +48,15 @@ typedef struct rt_basic {
   wr_global *g_in;
 } rt_basic;
 
-/* A store with "basic" instantiated; 'host' may replace env.host_add1. */
-static RT_UNUSED void rt_basic_new(rt_basic *b, const char *bounds,
-                                   wr_host_fn host, void *env) {
+/* A store with artifact 'art' (a "basic") instantiated; 'host' may
+ * replace env.host_add1. b owns art. */
+static RT_UNUSED void rt_basic_init(rt_basic *b, wr_artifact *art,
+                                    wr_host_fn host, void *env) {
   wa_err err;
   wa_err_init(&err);
   memset(b, 0, sizeof *b);
   cr_assert_eq(wr_store_new(&b->store, &err), 0, "%s", err.msg);
-  b->art = rt_open("basic", bounds);
+  b->art = art;
   cr_assert_eq(wr_func_new_host(b->store, &rt_type_i_i,
                                 host ? host : rt_host_add1, env, &b->host,
                                 &err),
@@ -69,6 +70,11 @@ static RT_UNUSED void rt_basic_new(rt_basic *b, const char *bounds,
   cr_assert_eq(rc, 0, "%s", err.msg);
 }
 
+static RT_UNUSED void rt_basic_new(rt_basic *b, const char *bounds,
+                                   wr_host_fn host, void *env) {
+  rt_basic_init(b, rt_open("basic", bounds), host, env);
+}
+
 static RT_UNUSED void rt_basic_free(rt_basic *b) {
   wr_artifact_free(b->art);
   wr_store_free(b->store);
@@ -78,8 +84,8 @@ static RT_UNUSED wr_func *rt_export_func(wr_instance *inst, const char *name) {
   wr_extern e;
   wa_err err;
   wa_err_init(&err);
-  cr_assert_eq(wr_instance_export(inst, name, strlen(name), &e, &err), 0,
-               "%s", err.msg);
+  cr_assert_eq(wr_instance_export(inst, name, strlen(name), &e, &err), 0, "%s",
+               err.msg);
   cr_assert_eq(e.kind, 0, "%s is a function", name);
   return e.u.func;
 }
