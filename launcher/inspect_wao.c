@@ -200,6 +200,14 @@ int wl_inspect_artifact(const char *path) {
   wr_artifact *a;
   wa_err_init(&err);
   if (wr_artifact_load(map.data, map.len, path, &a, &err) == 0) {
+    const wr_artifact_image *im = wr_artifact_image_info(a);
+    printf("code: %llu bytes in a %llu-byte image, %s; %u fixups, %u "
+           "externals at load\n",
+           (unsigned long long)im->code_size,
+           (unsigned long long)im->image_size,
+           im->prelinked ? "pre-linked by the compiler"
+                         : "linked at load (no pre-linked image)",
+           im->n_fixups, im->n_externs);
     printf("runs on this host: yes\n");
     wr_artifact_free(a);
   } else {

@@ -319,6 +319,7 @@ static int load(wr_artifact *a, const uint8_t *bytes, size_t len,
   if (find_section(elf, shstrndx, WR_SECTION_IMAGE, &ish) &&
       find_section(elf, shstrndx, WR_SECTION_LINK, &lsh) &&
       ish.sh_type != SHT_NOBITS && lsh.sh_type != SHT_NOBITS) {
+    a->info.prelinked = true;
     rc = wr__link(a, bytes + ish.sh_offset, ish.sh_size, (int64_t)ish.sh_offset,
                   bytes + lsh.sh_offset, lsh.sh_size, err);
   } else {
@@ -429,4 +430,8 @@ void wr_artifact_free(wr_artifact *a) {
 
 const wr_meta *wr_artifact_meta(const wr_artifact *a) {
   return &a->meta;
+}
+
+const wr_artifact_image *wr_artifact_image_info(const wr_artifact *a) {
+  return &a->info;
 }

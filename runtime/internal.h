@@ -35,7 +35,7 @@ struct wr_artifact {
   uint64_t data_pos; /* .wasmaot.data's offset in the loaded bytes */
   int file_fd;       /* wr_artifact_set_file: the bytes' file, or -1 */
   uint64_t file_off; /* where the loaded bytes start in file_fd */
-  uint8_t *image; /* one mapping: text | rodata+GOT | data */
+  uint8_t *image;    /* one mapping: text | rodata+GOT | data */
   size_t image_size;
   uintptr_t code_start, code_end; /* the executable part of image */
   void *const *funcs;             /* wasmaot_funcs */
@@ -43,7 +43,8 @@ struct wr_artifact {
   void *const *adapters;          /* wasmaot_adapters */
   wr__fn_range *ranges;
   uint32_t n_ranges;
-  int code_slot; /* in the code registry, or -1 */
+  wr_artifact_image info; /* what wr__link did, for `inspect` */
+  int code_slot;          /* in the code registry, or -1 */
 };
 
 /* Checks the ELF header and section table, finds and decodes the metadata

@@ -26,7 +26,8 @@
  * memory intrinsics and float rounding to when no instruction does it. */
 #define WR__EXTERN_MAP(X)                                                      \
   X(memcpy)                                                                    \
-  X(memmove) X(memset) X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf)  \
+  X(memmove)                                                                   \
+  X(memset) X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf)             \
       X(nearbyint) X(nearbyintf) X(rint) X(rintf) X(roundeven) X(roundevenf)   \
           X(round) X(roundf) X(sqrt) X(sqrtf) X(fmin) X(fminf) X(fmax)         \
               X(fmaxf) X(copysign) X(copysignf) X(fabs) X(fabsf) X(fma)        \
@@ -288,6 +289,11 @@ int wr__link(wr_artifact *a, const uint8_t *image, size_t image_len,
     rc = protect(&l, !from_file);
   if (rc)
     return rc;
+  a->info.image_size = l.h.image_size;
+  a->info.code_size = l.h.group_size[WR_GROUP_EXEC];
+  a->info.n_fixups = l.h.n_fixups;
+  a->info.n_externs = l.h.n_externs;
+  a->info.mapped = from_file;
   a->code_start = (uintptr_t)a->image + l.h.group_off[WR_GROUP_EXEC];
   a->code_end = a->code_start + l.h.group_size[WR_GROUP_EXEC];
   if (!from_file)

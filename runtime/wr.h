@@ -77,6 +77,15 @@ int wr_artifact_set_file(wr_artifact *a, int fd, uint64_t off,
                          wa_err *err) WA_MUST_CHECK;
 const wr_meta *wr_artifact_meta(const wr_artifact *a);
 
+/* How an artifact's code was loaded (docs/artifact-format.md). */
+typedef struct wr_artifact_image {
+  uint64_t image_size, code_size; /* bytes */
+  uint32_t n_fixups, n_externs;   /* applied at load */
+  bool prelinked; /* by the compiler; else linked in memory at load */
+  bool mapped;    /* code mapped from the file; else copied */
+} wr_artifact_image;
+const wr_artifact_image *wr_artifact_image_info(const wr_artifact *a);
+
 /* Parses only the metadata, without mapping code (for `inspect` and the
  * cache's header check). *out borrows from 'bytes' and 'arena'. */
 int wr_artifact_read_meta(const uint8_t *bytes, size_t len, const char *what,

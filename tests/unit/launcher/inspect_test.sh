@@ -29,7 +29,8 @@ done
 "$W" inspect "$tmp/m.wao" >"$tmp/wao.out" 2>&1
 check "inspect .wao exits 0" test $? -eq 0
 for want in 'format version: ' 'target: x86_64-unknown-linux-gnu' \
-  'bounds: guard, opt level: 2' 'module sha256: ' 'runs on this host: yes'; do
+  'bounds: guard, opt level: 2' 'module sha256: ' 'runs on this host: yes' \
+  'pre-linked by the compiler'; do
   check "inspect .wao shows '$want'" grep -qF "$want" "$tmp/wao.out"
 done
 "$W" compile --target aarch64-unknown-linux-gnu "$M" -o "$tmp/a64.wao" \
