@@ -174,13 +174,16 @@ static int copy_image(loader *l, const uint8_t *image) {
   return 0;
 }
 
-static int apply_fixups(loader *l) {
+/* Reads each value from the source image, not the mapping: a first read
+ * of a private file page maps it, and the write would then fault again to
+ * copy it; a first write copies it in one fault. */
+static int apply_fixups(loader *l, const uint8_t *image) {
   uint8_t *base = l->a->image;
   for (uint32_t i = 0; i < l->h.n_fixups; i++) {
     wr_link_fixup f;
     memcpy(&f, l->fixups + (size_t)i * sizeof f, sizeof f);
     uint64_t v;
-    memcpy(&v, base + f.off, 8);
+    memcpy(&v, image + f.off, 8);
     if (f.kind == WR_FIXUP_BASE) {
       if (v >= l->h.image_size)
         return corrupt(l, "a fixup points outside the image");
@@ -284,7 +287,7 @@ int wr__link(wr_artifact *a, const uint8_t *image, size_t image_len,
   bool from_file = a->file_fd >= 0 && image_pos >= 0 && foff % l.pagesz == 0;
   rc = from_file ? map_file(&l, a->file_fd, foff) : copy_image(&l, image);
   if (!rc)
-    rc = apply_fixups(&l);
+    rc = apply_fixups(&l, image);
   if (!rc)
     rc = protect(&l, !from_file);
   if (rc)

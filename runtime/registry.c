@@ -9,8 +9,8 @@
 
 #include <pthread.h>
 
-#define CHUNK 256
-#define MAX_CHUNKS 256 /* 65536 ranges of each kind */
+#define CHUNK 64
+#define MAX_CHUNKS 1024 /* 65536 ranges of each kind */
 
 typedef struct slot {
   _Atomic uintptr_t start, end; /* start == 0: free */
@@ -22,7 +22,11 @@ typedef struct reg {
   atomic_int n_chunks;
 } reg;
 
-static reg regs[2];
+/* The first chunk of each kind is static: a process that runs one module
+ * touches no heap page for it (every fresh page is a fault at start-up). */
+static slot first[2][CHUNK];
+static reg regs[2] = {{.chunks = {first[0]}, .n_chunks = 1},
+                      {.chunks = {first[1]}, .n_chunks = 1}};
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 int wr__registry_add(int which, uintptr_t start, uintptr_t end, void *owner,
