@@ -39,8 +39,7 @@ static LLVMValueRef emit_tramp(wc_unit *u, uint32_t type) {
   char name[40];
   snprintf(name, sizeof name, "wasm_tramp_t%u", type);
   LLVMValueRef fn = new_fn(u, name, LLVMFunctionType(u->t_void, ps, 3, 0));
-  LLVMPositionBuilderAtEnd(u->b,
-                           LLVMAppendBasicBlockInContext(u->ctx, fn, ""));
+  LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, ""));
   LLVMValueRef vals = LLVMGetParam(fn, 2);
   LLVMValueRef *args =
       wa_arena_alloc(&u->scratch, (ft->n_params + 1) * sizeof *args);
@@ -71,8 +70,7 @@ static LLVMValueRef emit_adapter(wc_unit *u, uint32_t idx) {
   char name[40];
   snprintf(name, sizeof name, "wasm_adapter_f%u", idx);
   LLVMValueRef fn = new_fn(u, name, u->fn_types[type]);
-  LLVMPositionBuilderAtEnd(u->b,
-                           LLVMAppendBasicBlockInContext(u->ctx, fn, ""));
+  LLVMPositionBuilderAtEnd(u->b, LLVMAppendBasicBlockInContext(u->ctx, fn, ""));
   uint32_t n = ft->n_params > ft->n_results ? ft->n_params : ft->n_results;
   LLVMTypeRef at = LLVMArrayType2(u->t_i8, 16ull * (n ? n : 1));
   LLVMValueRef vals = LLVMBuildAlloca(u->b, at, "");
@@ -101,11 +99,19 @@ static LLVMValueRef emit_adapter(wc_unit *u, uint32_t idx) {
   return fn;
 }
 
+/* A table of offsets from its own start (wr_abi.h): each entry is a
+ * PC-relative relocation the pre-linker resolves, so the loader has
+ * nothing to patch. */
 static void emit_array(wc_unit *u, const char *name, LLVMValueRef *elems,
                        uint32_t n) {
-  LLVMTypeRef t = LLVMArrayType2(u->t_ptr, n);
+  LLVMTypeRef t = LLVMArrayType2(u->t_i64, n);
   LLVMValueRef g = LLVMAddGlobal(u->mod, t, name);
-  LLVMSetInitializer(g, LLVMConstArray2(u->t_ptr, elems, n));
+  LLVMValueRef base = LLVMConstPtrToInt(g, u->t_i64);
+  for (uint32_t i = 0; i < n; i++)
+    elems[i] = elems[i]
+                   ? LLVMConstSub(LLVMConstPtrToInt(elems[i], u->t_i64), base)
+                   : LLVMConstInt(u->t_i64, 0, 0);
+  LLVMSetInitializer(g, LLVMConstArray2(u->t_i64, elems, n));
   LLVMSetGlobalConstant(g, 1);
   LLVMSetLinkage(g, LLVMExternalLinkage);
   LLVMSetAlignment(g, 8);

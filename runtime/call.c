@@ -18,7 +18,9 @@ static _Atomic size_t stack_budget = 4u << 20;
 
 static WR_TLS uintptr_t stack_lo;
 
-void wr_set_stack_budget(size_t bytes) { atomic_store(&stack_budget, bytes); }
+void wr_set_stack_budget(size_t bytes) {
+  atomic_store(&stack_budget, bytes);
+}
 
 /* The limit is derived from the caller's frame, so the same call from the
  * same place gets the same depth every time; it never reaches into the
@@ -93,7 +95,8 @@ int wr_call(wr_func *f, wr_val *vals, wr_trap *trap, wa_err *err) {
   if (!f->inst)
     return host_call(f, vals, trap, err);
   wr_artifact *a = f->inst->art;
-  wr_tramp_fn tramp = a->tramps ? a->tramps[f->typeidx] : NULL;
+  wr_tramp_fn tramp =
+      a->tramps ? (wr_tramp_fn)wr_abi_table_fn(a->tramps, f->typeidx) : NULL;
   if (!tramp)
     return wa_fail(err, WA_ECORRUPT, WA_NOOFF,
                    "artifact has no entry trampoline for type %u", f->typeidx);

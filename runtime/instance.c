@@ -188,11 +188,12 @@ static int setup_funcs(wr_instance *inst, const wr_extern *imports,
     }
     /* A host function: this instance's adapter spills the arguments and
      * calls helpers[HOST_CALL](vmctx, fi), which finds x in ref.host. */
-    if (!a->adapters || !a->adapters[fi])
+    void *adapter = a->adapters ? wr_abi_table_fn(a->adapters, fi) : NULL;
+    if (!adapter)
       return wa_fail(err, WA_ECORRUPT, WA_NOOFF,
                      "artifact has no adapter for imported function %u", fi);
     wr_func *w = &inst->own_funcs[fi];
-    w->ref = (wr_funcref){a->adapters[fi], inst->vmctx,
+    w->ref = (wr_funcref){adapter, inst->vmctx,
                           inst->type_ids[m->func_types[fi]], fi, x};
     w->type = &m->types[m->func_types[fi]];
     w->inst = inst;
@@ -201,8 +202,9 @@ static int setup_funcs(wr_instance *inst, const wr_extern *imports,
   }
   for (uint32_t k = m->n_func_imports; k < m->n_funcs; k++) {
     wr_func *f = &inst->own_funcs[k];
-    f->ref = (wr_funcref){a->funcs[k - m->n_func_imports], inst->vmctx,
-                          inst->type_ids[m->func_types[k]], k, NULL};
+    f->ref =
+        (wr_funcref){wr_abi_table_fn(a->funcs, k - m->n_func_imports),
+                     inst->vmctx, inst->type_ids[m->func_types[k]], k, NULL};
     f->type = &m->types[m->func_types[k]];
     f->inst = inst;
     f->typeidx = m->func_types[k];

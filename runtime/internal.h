@@ -38,9 +38,8 @@ struct wr_artifact {
   uint8_t *image;    /* one mapping: text | rodata+GOT | data */
   size_t image_size;
   uintptr_t code_start, code_end; /* the executable part of image */
-  void *const *funcs;             /* wasmaot_funcs */
-  const wr_tramp_fn *tramps;      /* wasmaot_tramps */
-  void *const *adapters;          /* wasmaot_adapters */
+  /* The wasmaot_* tables in the image (wr_abi_table_fn reads them). */
+  const int64_t *funcs, *tramps, *adapters;
   wr__fn_range *ranges;
   uint32_t n_ranges;
   wr_artifact_image info; /* what wr__link did, for `inspect` */

@@ -27,11 +27,11 @@
 #define WR__EXTERN_MAP(X)                                                      \
   X(memcpy)                                                                    \
   X(memmove)                                                                   \
-  X(memset) X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf)             \
-      X(nearbyint) X(nearbyintf) X(rint) X(rintf) X(roundeven) X(roundevenf)   \
-          X(round) X(roundf) X(sqrt) X(sqrtf) X(fmin) X(fminf) X(fmax)         \
-              X(fmaxf) X(copysign) X(copysignf) X(fabs) X(fabsf) X(fma)        \
-                  X(fmaf)
+  X(memset)                                                                    \
+  X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf) X(nearbyint)          \
+      X(nearbyintf) X(rint) X(rintf) X(roundeven) X(roundevenf) X(round)       \
+          X(roundf) X(sqrt) X(sqrtf) X(fmin) X(fminf) X(fmax) X(fmaxf)         \
+              X(copysign) X(copysignf) X(fabs) X(fabsf) X(fma) X(fmaf)
 
 static const struct {
   const char *name;
@@ -206,10 +206,10 @@ static int protect(loader *l, bool copied) {
   return 0;
 }
 
-/* One of the wasmaot_* tables: at least n pointers, each NULL or into
- * the code. */
+/* One of the wasmaot_* tables: at least n offsets (wr_abi.h), each 0 or
+ * leading into the code. */
 static int find_table(loader *l, const char *name, uint64_t off, uint32_t have,
-                      uint32_t n, void ***out) {
+                      uint32_t n, const int64_t **out) {
   *out = NULL;
   if (n == 0)
     return 0;
@@ -219,12 +219,13 @@ static int find_table(loader *l, const char *name, uint64_t off, uint32_t have,
       8ull * n > l->h.image_size - off)
     return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
                    "%s (%u entries) does not lie in loaded data", name, n);
-  void **t = (void **)(uintptr_t)(l->a->image + off);
+  const int64_t *t = (const int64_t *)(uintptr_t)(l->a->image + off);
+  uint64_t lo = l->h.group_off[WR_GROUP_EXEC] - off;
+  uint64_t size = l->h.group_size[WR_GROUP_EXEC];
   for (uint32_t k = 0; k < n; k++)
-    if (t[k] && ((uintptr_t)t[k] < l->a->code_start ||
-                 (uintptr_t)t[k] >= l->a->code_end))
+    if (t[k] && (uint64_t)t[k] - lo >= size) /* wraps when below the code */
       return wa_fail(l->err, WA_ECORRUPT, WA_NOOFF,
-                     "%s[%u] does not point into the code", name, k);
+                     "%s[%u] does not lead into the code", name, k);
   *out = t;
   return 0;
 }
@@ -302,23 +303,18 @@ int wr__link(wr_artifact *a, const uint8_t *image, size_t image_len,
   if (!from_file)
     wr__icache_flush((void *)a->code_start, l.h.group_size[WR_GROUP_EXEC]);
   const wr_meta *m = &a->meta;
-  void **t;
   if ((rc = find_table(&l, WR_SYM_FUNCS, l.h.funcs_off, l.h.n_funcs,
-                       m->n_funcs - m->n_func_imports, &t)))
+                       m->n_funcs - m->n_func_imports, &a->funcs)))
     return rc;
-  a->funcs = t;
   for (uint32_t k = 0; k < m->n_funcs - m->n_func_imports; k++)
     if (!a->funcs[k])
       return wa_fail(err, WA_ECORRUPT, WA_NOOFF, "%s[%u] is null", WR_SYM_FUNCS,
                      k);
   if ((rc = find_table(&l, WR_SYM_TRAMPS, l.h.tramps_off, l.h.n_tramps,
-                       m->n_types, &t)))
+                       m->n_types, &a->tramps)) ||
+      (rc = find_table(&l, WR_SYM_ADAPTERS, l.h.adapters_off, l.h.n_adapters,
+                       m->n_func_imports, &a->adapters)))
     return rc;
-  a->tramps = (const wr_tramp_fn *)t;
-  if ((rc = find_table(&l, WR_SYM_ADAPTERS, l.h.adapters_off, l.h.n_adapters,
-                       m->n_func_imports, &t)))
-    return rc;
-  a->adapters = t;
   if ((rc = build_ranges(&l)))
     return rc;
   if (a->code_end > a->code_start) {

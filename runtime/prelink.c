@@ -459,8 +459,9 @@ static int build_ranges(prelinker *l, uint64_t funcs_off, uint32_t n_funcs,
     }
   qsort(sized, n_sized, sizeof *sized, cmp_u64pair);
   for (uint32_t k = 0; k < n_funcs; k++) {
-    uint64_t start;
-    memcpy(&start, l->img + funcs_off + 8 * (uint64_t)k, 8);
+    int64_t rel; /* from the table's start (wr_abi.h) */
+    memcpy(&rel, l->img + funcs_off + 8 * (uint64_t)k, 8);
+    uint64_t start = funcs_off + (uint64_t)rel;
     uint64_t key[2] = {start, 0};
     const uint64_t *hit =
         bsearch(key, sized, n_sized, sizeof *sized, cmp_u64pair);

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WR_ABI_VERSION 2u
+#define WR_ABI_VERSION 3u
 
 #define WR_PAGE_SIZE 65536u
 #define WR_MAX_PAGES 65536u /* 4 GiB */
@@ -130,13 +130,13 @@ typedef struct wr_funcref {
  * the runtime agree without sharing code.
  */
 typedef struct wr_vmctx_header {
-  wr_memory_abi *memory;   /* memory 0, or NULL */
-  uintptr_t stack_limit;   /* trap if the frame address drops below */
-  void *const *helpers;    /* WR_HELPER_* functions */
-  void *instance;          /* the owning wr_instance */
-  uint32_t *type_ids;      /* canonical id per type index */
-  wr_funcref **funcs;      /* record per function index, imports first */
-  wr_table_abi **tables;   /* per table index */
+  wr_memory_abi *memory; /* memory 0, or NULL */
+  uintptr_t stack_limit; /* trap if the frame address drops below */
+  void *const *helpers;  /* WR_HELPER_* functions */
+  void *instance;        /* the owning wr_instance */
+  uint32_t *type_ids;    /* canonical id per type index */
+  wr_funcref **funcs;    /* record per function index, imports first */
+  wr_table_abi **tables; /* per table index */
   /* Guard mode: memory 0's base, which never moves there, so that code
    * reaches memory with one load from the vmctx instead of two (through
    * memory). NULL in explicit mode or without a memory. */
@@ -188,9 +188,8 @@ typedef struct wr_vmctx_tail {
   uint32_t size;        /* total bytes of the vmctx */
 } wr_vmctx_tail;
 
-static inline wr_vmctx_tail wr_vmctx_tail_compute(wr_vmctx_layout l,
-                                                  uint32_t n_types,
-                                                  uint32_t n_tables) {
+static inline wr_vmctx_tail
+wr_vmctx_tail_compute(wr_vmctx_layout l, uint32_t n_types, uint32_t n_tables) {
   wr_vmctx_tail t;
   t.type_ids = l.size;
   t.table_elems = (t.type_ids + 4u * n_types + 7u) & ~7u;
@@ -227,13 +226,13 @@ static inline uint32_t wr_vmctx_global_offset(wr_vmctx_layout l, uint32_t g,
   X(MEMORY_GROW, uint32_t (*)(void *vmctx, uint32_t delta_pages))              \
   X(MEMORY_FILL, void (*)(void *vmctx, uint32_t d, uint32_t val, uint32_t n))  \
   X(MEMORY_COPY, void (*)(void *vmctx, uint32_t d, uint32_t s, uint32_t n))    \
-  X(MEMORY_INIT, void (*)(void *vmctx, uint32_t seg, uint32_t d, uint32_t s,   \
-                          uint32_t n))                                         \
+  X(MEMORY_INIT,                                                               \
+    void (*)(void *vmctx, uint32_t seg, uint32_t d, uint32_t s, uint32_t n))   \
   X(DATA_DROP, void (*)(void *vmctx, uint32_t seg))                            \
-  X(TABLE_GROW, uint32_t (*)(void *vmctx, uint32_t table, void *init,          \
-                             uint32_t delta))                                  \
-  X(TABLE_FILL, void (*)(void *vmctx, uint32_t table, uint32_t i, void *val,   \
-                         uint32_t n))                                          \
+  X(TABLE_GROW,                                                                \
+    uint32_t (*)(void *vmctx, uint32_t table, void *init, uint32_t delta))     \
+  X(TABLE_FILL,                                                                \
+    void (*)(void *vmctx, uint32_t table, uint32_t i, void *val, uint32_t n))  \
   X(TABLE_COPY, void (*)(void *vmctx, uint32_t dst, uint32_t src, uint32_t d,  \
                          uint32_t s, uint32_t n))                              \
   X(TABLE_INIT, void (*)(void *vmctx, uint32_t table, uint32_t seg,            \
@@ -252,13 +251,16 @@ enum {
 
 /*
  * Symbols the compiler defines in every artifact object (all else is
- * internal):
- *   wasmaot_funcs     ptr[n_funcs - n_func_imports]: defined functions
- *   wasmaot_tramps    ptr[n_types]: entry trampolines, one per type index,
+ * internal), three tables of int64 offsets, each from the table's own
+ * start to the function it names (0: none). Offsets rather than pointers
+ * keep the tables free of load-time fixups, so their pages stay the
+ * file's; wr_abi_table_fn turns an entry into an address.
+ *   wasmaot_funcs     [n_funcs - n_func_imports]: defined functions
+ *   wasmaot_tramps    [n_types]: entry trampolines, one per type index,
  *                     void tramp(void *code, void *vmctx, wr_val *vals):
  *                     reads params from vals[0..], calls code(vmctx, ...),
  *                     writes results to vals[0..]
- *   wasmaot_adapters  ptr[n_func_imports]: Wasm-ABI functions that forward
+ *   wasmaot_adapters  [n_func_imports]: Wasm-ABI functions that forward
  *                     a call of imported function i to a host function:
  *                     spill params to a wr_val array, call
  *                     helpers[HOST_CALL](vmctx, i, vals), return results
@@ -268,6 +270,10 @@ enum {
  * Undefined symbols the object may reference are only those the runtime's
  * linker table lists (memcpy, memmove, memset and libm rounding functions).
  */
+static inline void *wr_abi_table_fn(const int64_t *table, uint32_t i) {
+  return table[i] ? (void *)((const char *)table + table[i]) : (void *)0;
+}
+
 #define WR_SYM_FUNCS "wasmaot_funcs"
 #define WR_SYM_TRAMPS "wasmaot_tramps"
 #define WR_SYM_ADAPTERS "wasmaot_adapters"

@@ -22,9 +22,7 @@ struct wct {
   size_t obj_len;
   char so_path[256];
   void *so;
-  void **funcs;
-  wr_tramp_fn *tramps;
-  void **adapters;
+  const int64_t *funcs, *tramps, *adapters; /* wr_abi_table_fn */
   wa_arena arena;
   wr_meta meta;
   uint8_t bounds;
@@ -197,8 +195,8 @@ static void *const_ref(wct *t, const wr_meta_const *c) {
   return c->kind == WR_CONST_REF_FUNC ? (void *)&t->records[c->index] : NULL;
 }
 
-static void h_table_init(void *vmctx, uint32_t table, uint32_t seg,
-                         uint32_t d, uint32_t s, uint32_t n) {
+static void h_table_init(void *vmctx, uint32_t table, uint32_t seg, uint32_t d,
+                         uint32_t s, uint32_t n) {
   wct *t = inst(vmctx);
   wr_table_abi *tab = &t->tables[table];
   const wr_meta_elem *e = &t->meta.elems[seg];
@@ -237,8 +235,7 @@ int wct_wasm(const char *name, uint8_t **out, size_t *len) {
   return wa_file_read(path, out, len, &err) ? -1 : 0;
 }
 
-static const Elf64_Shdr *section(const uint8_t *p, size_t n,
-                                 const char *name) {
+static const Elf64_Shdr *section(const uint8_t *p, size_t n, const char *name) {
   const Elf64_Ehdr *eh = (const Elf64_Ehdr *)p;
   if (n < sizeof *eh || eh->e_shoff + (uint64_t)eh->e_shnum * 64 > n)
     return NULL;
@@ -325,8 +322,8 @@ static uint32_t const_u32(const wr_meta_const *c) {
 
 static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
   const wr_meta *m = &t->meta;
-  wr_vmctx_layout l = wr_vmctx_layout_compute(m->n_globals,
-                                              m->n_global_imports);
+  wr_vmctx_layout l =
+      wr_vmctx_layout_compute(m->n_globals, m->n_global_imports);
   wr_vmctx_tail tail = wr_vmctx_tail_compute(l, m->n_types, m->n_tables);
   t->vm = aligned_alloc(64, (tail.size + 63) & ~63u);
   memset(t->vm, 0, tail.size);
@@ -362,8 +359,9 @@ static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
   t->record_ptrs = calloc(m->n_funcs + 1, sizeof *t->record_ptrs);
   for (uint32_t i = 0; i < m->n_funcs; i++) {
     wr_funcref *r = &t->records[i];
-    r->code = i < m->n_func_imports ? t->adapters[i]
-                                    : t->funcs[i - m->n_func_imports];
+    r->code = i < m->n_func_imports
+                  ? wr_abi_table_fn(t->adapters, i)
+                  : wr_abi_table_fn(t->funcs, i - m->n_func_imports);
     r->vmctx = t->vm;
     r->type_id = t->type_ids[m->func_types[i]];
     r->func_index = i;
@@ -386,11 +384,9 @@ static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
       t->tables[i].elems[k] = elem_of(t, i, NULL);
     t->table_ptrs[i] = &t->tables[i];
     const wr_meta_table *d = &m->tables[i];
-    wr_table_elem *fixed = wr_table_fixed(d->has_max, d->min, d->max)
-                               ? t->tables[i].elems
-                               : NULL;
-    memcpy((uint8_t *)t->vm + tail.table_elems + 8u * i, &fixed,
-           sizeof fixed);
+    wr_table_elem *fixed =
+        wr_table_fixed(d->has_max, d->min, d->max) ? t->tables[i].elems : NULL;
+    memcpy((uint8_t *)t->vm + tail.table_elems + 8u * i, &fixed, sizeof fixed);
   }
   t->vm->tables = t->table_ptrs;
 
@@ -446,7 +442,8 @@ static int instantiate(wct *t, const wct_opts *o, char *msg, size_t n) {
     wr_val none[1];
     const wr_funcref *r = &t->records[m->start];
     cur_jmp = &jb;
-    t->tramps[m->func_types[m->start]](r->code, r->vmctx, none);
+    ((wr_tramp_fn)wr_abi_table_fn(t->tramps, m->func_types[m->start]))(
+        r->code, r->vmctx, none);
     cur_jmp = NULL;
   }
   return 0;
@@ -546,15 +543,14 @@ void wct_close(wct *t) {
   free(t);
 }
 
-static const wr_meta_export *find_export(wct *t, const char *name,
-                                         size_t len, uint8_t kind);
+static const wr_meta_export *find_export(wct *t, const char *name, size_t len,
+                                         uint8_t kind);
 
 uint32_t wct_call(wct *t, const char *export_name, wr_val *vals) {
   return wct_call_n(t, export_name, strlen(export_name), vals);
 }
 
-uint32_t wct_call_n(wct *t, const char *export_name, size_t len,
-                    wr_val *vals) {
+uint32_t wct_call_n(wct *t, const char *export_name, size_t len, wr_val *vals) {
   const wr_meta *m = &t->meta;
   const wr_meta_export *e = find_export(t, export_name, len, 0);
   if (e) {
@@ -569,7 +565,8 @@ uint32_t wct_call_n(wct *t, const char *export_name, size_t len,
     }
     cur_jmp = &jb;
     cur = t;
-    t->tramps[m->func_types[e->index]](r->code, r->vmctx, vals);
+    ((wr_tramp_fn)wr_abi_table_fn(t->tramps, m->func_types[e->index]))(
+        r->code, r->vmctx, vals);
     cur_jmp = NULL;
     return WR_TRAP_NONE;
   }
@@ -577,8 +574,8 @@ uint32_t wct_call_n(wct *t, const char *export_name, size_t len,
   abort();
 }
 
-static const wr_meta_export *find_export(wct *t, const char *name,
-                                         size_t len, uint8_t kind) {
+static const wr_meta_export *find_export(wct *t, const char *name, size_t len,
+                                         uint8_t kind) {
   const wr_meta *m = &t->meta;
   for (uint32_t i = 0; i < m->n_exports; i++) {
     const wr_meta_export *e = &m->exports[i];
@@ -589,14 +586,13 @@ static const wr_meta_export *find_export(wct *t, const char *name,
   return NULL;
 }
 
-int wct_global_get(wct *t, const char *export_name, size_t len,
-                   wr_val *out) {
+int wct_global_get(wct *t, const char *export_name, size_t len, wr_val *out) {
   const wr_meta_export *e = find_export(t, export_name, len, 3);
   if (!e)
     return -1;
   const wr_meta *m = &t->meta;
-  wr_vmctx_layout l = wr_vmctx_layout_compute(m->n_globals,
-                                              m->n_global_imports);
+  wr_vmctx_layout l =
+      wr_vmctx_layout_compute(m->n_globals, m->n_global_imports);
   uint32_t off = wr_vmctx_global_offset(l, e->index, m->n_global_imports);
   uint8_t *cell = (uint8_t *)t->vm + off;
   if (e->index < m->n_global_imports)
@@ -616,5 +612,9 @@ uint8_t *wct_memory(wct *t, uint64_t *size) {
   return t->mem.base;
 }
 
-const wr_meta *wct_meta(wct *t) { return &t->meta; }
-uint32_t wct_host_calls(wct *t) { return t->host_calls; }
+const wr_meta *wct_meta(wct *t) {
+  return &t->meta;
+}
+uint32_t wct_host_calls(wct *t) {
+  return t->host_calls;
+}

@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 #include "internal.h"
+#include "wr_prelink.h"
 
 #include <criterion/criterion.h>
 #include <elf.h>
@@ -188,10 +189,56 @@ Test(compiler_elf, aarch64_cross_compilation_yields_an_aarch64_object) {
   elf_view v = view(o, len);
   cr_assert_eq(v.eh->e_machine, EM_AARCH64);
   check_symbols(&v);
+  /* The tables are offsets (PC-relative), not addresses. */
   const Elf64_Shdr *ds = find(&v, ".rela.data.rel.ro");
   cr_assert_not_null(ds);
   const Elf64_Rela *r = (const Elf64_Rela *)(o + ds->sh_offset);
-  cr_assert_eq(ELF64_R_TYPE(r[0].r_info), R_AARCH64_ABS64);
+  cr_assert_eq(ELF64_R_TYPE(r[0].r_info), R_AARCH64_PREL64);
+  /* Pre-linked for 64 KiB pages, with nothing left for the loader. */
+  const Elf64_Shdr *is = find(&v, WR_SECTION_IMAGE);
+  const Elf64_Shdr *ls = find(&v, WR_SECTION_LINK);
+  cr_assert(is && ls);
+  wr_link_hdr h;
+  memcpy(&h, o + ls->sh_offset, sizeof h);
+  cr_assert_eq(h.magic, WR_LINK_MAGIC);
+  cr_assert_eq(h.machine, EM_AARCH64);
+  cr_assert_eq(h.page_align, 65536u);
+  cr_assert_eq(is->sh_offset % 65536, 0);
+  cr_assert_eq(is->sh_size, h.image_size);
+  cr_assert_eq(h.n_fixups, 0);
+  cr_assert_eq(h.n_ranges, h.n_funcs);
+  wa_free(o);
+}
+
+/* The host artifact: the code group needs no fixup, and neither do the
+ * tables; the one function range per defined function is sorted. */
+Test(compiler_elf, artifact_is_prelinked_with_no_fixups) {
+  wc_config c;
+  wc_config_default(&c);
+  size_t len;
+  uint8_t *o = compile_file("call", &c, &len);
+  elf_view v = view(o, len);
+  const Elf64_Shdr *is = find(&v, WR_SECTION_IMAGE);
+  const Elf64_Shdr *ls = find(&v, WR_SECTION_LINK);
+  cr_assert(is && ls);
+  wr_link_hdr h;
+  memcpy(&h, o + ls->sh_offset, sizeof h);
+  cr_assert_eq(h.page_align, wr_prelink_page_align(v.eh->e_machine));
+  cr_assert_eq(h.group_off[WR_GROUP_EXEC], 0);
+  cr_assert_gt(h.group_size[WR_GROUP_EXEC], 0);
+  cr_assert_eq(h.n_fixups, 0);
+  cr_assert_gt(h.n_funcs, 1);
+  cr_assert_eq(h.n_ranges, h.n_funcs);
+  const uint8_t *rg = o + ls->sh_offset + sizeof h;
+  uint64_t prev = 0;
+  for (uint32_t k = 0; k < h.n_ranges; k++) {
+    wr_link_range x;
+    memcpy(&x, rg + k * sizeof x, sizeof x);
+    cr_assert_geq(x.start, prev);
+    cr_assert_lt(x.start, h.group_size[WR_GROUP_EXEC]);
+    cr_assert_gt(x.end, x.start, "function %u has a size", x.func);
+    prev = x.start;
+  }
   wa_free(o);
 }
 
