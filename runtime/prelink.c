@@ -107,6 +107,9 @@ static int read_sections(prelinker *l) {
     }
     if (i == 0 || !(sh->sh_flags & SHF_ALLOC) || sh->sh_size == 0)
       continue;
+    if (sh->sh_flags & SHF_TLS)
+      return wa_fail(l->err, WA_EUNSUPPORTED, sh->sh_offset,
+                     "thread-local section %s", sec_name(l, i));
     if (sh->sh_addralign > l->page ||
         (sh->sh_addralign & (sh->sh_addralign - 1)))
       return wa_fail(l->err, WA_ECORRUPT, sh->sh_offset,

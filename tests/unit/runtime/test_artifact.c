@@ -131,6 +131,21 @@ Test(runtime_artifact, unknown_undefined_symbol_is_a_link_error) {
   cr_assert(strstr(err.msg, "'puts'"), "%s", err.msg);
 }
 
+/* Code for a fixed address cannot be pre-linked: the error names the
+ * relocation type and the symbol. */
+Test(runtime_artifact, position_dependent_code_is_refused_by_name) {
+#if defined(__x86_64__)
+  wr_artifact *a;
+  wa_err err;
+  wa_err_init(&err);
+  cr_assert_eq(wr_artifact_open(WR_FIX_DIR "/nopic_guard.raw.wao", &a, &err),
+               WA_ELINK);
+  cr_assert(strstr(err.msg, "R_X86_64_32S against 'nopic_counter' needs a "
+                            "fixed load address"),
+            "%s", err.msg);
+#endif
+}
+
 Test(runtime_artifact, damaged_metadata_is_corrupt_with_offset) {
   size_t n;
   uint8_t *p = read_fixture("basic", "guard", &n);
