@@ -15,6 +15,20 @@
 #define CONFIG_NAME "config"
 #define CONFIG_MAX (64u << 10)
 
+/* $HOME/.cache/wasmaot. Apart, and not inlined, so that the password
+ * database's buffer is on the stack only when $HOME is what decides. */
+__attribute__((noinline)) static int home_cache_dir(char *out, size_t n,
+                                                    wa_err *err) {
+  char buf[PATH_MAX];
+  const char *home = wa_home_dir(buf, sizeof buf);
+  if (!home)
+    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
+                   "no cache directory: set WASMAOT_CACHE_DIR or HOME");
+  if (snprintf(out, n, "%s/.cache/wasmaot", home) >= (int)n)
+    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "the home directory is too long");
+  return 0;
+}
+
 int wk_default_dir(char *out, size_t n, wa_err *err) {
   const char *env = getenv("WASMAOT_CACHE_DIR");
   if (env && env[0]) {
@@ -29,14 +43,7 @@ int wk_default_dir(char *out, size_t n, wa_err *err) {
       return wa_fail(err, WA_EUSAGE, WA_NOOFF, "XDG_CACHE_HOME is too long");
     return 0;
   }
-  char buf[PATH_MAX];
-  const char *home = wa_home_dir(buf, sizeof buf);
-  if (!home)
-    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
-                   "no cache directory: set WASMAOT_CACHE_DIR or HOME");
-  if (snprintf(out, n, "%s/.cache/wasmaot", home) >= (int)n)
-    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "the home directory is too long");
-  return 0;
+  return home_cache_dir(out, n, err);
 }
 
 int wk__check_private(const struct stat *st, uid_t uid, const char *path,
@@ -146,18 +153,15 @@ const char *wk_size_format(uint64_t n, char *buf, size_t len) {
 
 /* -------------------------------------------------------------- config */
 
-/* Reads max-size from DIR/config; *found stays false without the file. */
-static int read_config(const wk_cache *c, uint64_t *max_size, bool *found,
-                       wa_err *err) {
-  char path[PATH_MAX];
+/* Reads max-size from DIR/config (path); *found stays false without the
+ * file. */
+static int read_config(const wk_cache *c, const char *path, uint64_t *max_size,
+                       bool *found, wa_err *err) {
   uint8_t *data = NULL;
   char *text = NULL;
   size_t len;
   int rc = 0;
   *found = false;
-  if (snprintf(path, sizeof path, "%s/" CONFIG_NAME, c->root) >=
-      (int)sizeof path)
-    return wa_fail(err, WA_EUSAGE, WA_NOOFF, "path too long: %s", c->root);
   struct stat st;
   if (lstat(path, &st) != 0) {
     if (errno == ENOENT)
@@ -240,10 +244,19 @@ int wk_set_max_size(wk_cache *c, uint64_t max_size, wa_err *err) {
 
 /* --------------------------------------------------------------- open */
 
+/* An existing private directory: what wk_open finds on every run but the
+ * first, with one stat instead of a mkdir per path component. Anything else
+ * takes the creating path, whose checks report the problem. */
+static bool dir_ready(const wk_cache *c, const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == c->uid &&
+         (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
 int wk_open(const char *dir, const wk_options *opt, wk_cache **out,
             wa_err *err) {
   int rc = 0;
-  char path[PATH_MAX];
+  char *path = NULL; /* DIR/objects, DIR/config: on the heap, off the stack */
   wk_cache *c = wa_calloc(1, sizeof *c);
   if (!c)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
@@ -256,19 +269,22 @@ int wk_open(const char *dir, const wk_options *opt, wk_cache **out,
     rc = wa_fail(err, WA_EUSAGE, WA_NOOFF, "invalid cache directory '%s'", dir);
     goto out;
   }
-  if (!(c->root = wa_strndup(dir, len))) {
+  size_t path_size = len + sizeof "/objects" + sizeof CONFIG_NAME;
+  if (!(c->root = wa_strndup(dir, len)) || !(path = wa_malloc(path_size))) {
     rc = wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
     goto out;
   }
-  if ((rc = wa_mkdirs(c->root, WK_DIR_MODE, err)) != 0 ||
-      (rc = wk__check_dir(c, c->root, err)) != 0)
+  if (!dir_ready(c, c->root) &&
+      ((rc = wa_mkdirs(c->root, WK_DIR_MODE, err)) != 0 ||
+       (rc = wk__check_dir(c, c->root, err)) != 0))
     goto out;
-  snprintf(path, sizeof path, "%s/objects", c->root);
-  if ((rc = make_dir(c, path, err)) != 0)
+  snprintf(path, path_size, "%s/objects", c->root);
+  if (!dir_ready(c, path) && (rc = make_dir(c, path, err)) != 0)
     goto out;
   uint64_t size = WK_DEFAULT_MAX_SIZE;
   bool found;
-  if ((rc = read_config(c, &size, &found, err)) != 0)
+  snprintf(path, path_size, "%s/" CONFIG_NAME, c->root);
+  if ((rc = read_config(c, path, &size, &found, err)) != 0)
     goto out;
   const char *env = getenv("WASMAOT_CACHE_MAX_SIZE");
   if (env && env[0] && (rc = wk_size_parse(env, &size, err)) != 0) {
@@ -281,6 +297,7 @@ int wk_open(const char *dir, const wk_options *opt, wk_cache **out,
   *out = c;
   c = NULL;
 out:
+  wa_free(path);
   wk_close(c);
   return rc;
 }

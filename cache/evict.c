@@ -12,12 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-static void touch(int fd) {
+/* The system call, not the vDSO: a hit reads the clock once, and faulting
+ * in the vDSO's two pages for that costs more than the call. */
+static void now_realtime(struct timespec *ts) {
+  if (syscall(SYS_clock_gettime, CLOCK_REALTIME, ts) != 0)
+    clock_gettime(CLOCK_REALTIME, ts);
+}
+
+/*
+ * Records a use as the mtime of fd (the entry's stamp, else the entry).
+ * Like relatime for atime, a use within WK_USE_GRANULARITY seconds of the
+ * recorded one (e->used) is not written: a hot entry would otherwise cost
+ * an inode update on every start, and eviction needs no finer order. A
+ * fill always records its time, so new entries keep their order.
+ */
+static void touch(const wk_entry *e, int fd) {
   struct timespec ts[2];
-  clock_gettime(CLOCK_REALTIME, &ts[1]);
+  now_realtime(&ts[1]);
+  if (!e->filled && ts[1].tv_sec >= e->used.tv_sec &&
+      ts[1].tv_sec - e->used.tv_sec < WK_USE_GRANULARITY)
+    return;
   ts[0].tv_sec = 0;
   ts[0].tv_nsec = UTIME_OMIT;
   /* Best effort: a read-only cache still serves hits, it only ages worse.
@@ -27,9 +45,9 @@ static void touch(int fd) {
 
 void wk__mark_used(wk_entry *e) {
   if (e->stamp_fd >= 0)
-    touch(e->stamp_fd);
+    touch(e, e->stamp_fd);
   else if (!e->stamped) /* a stamp just written is new enough */
-    touch(e->fd);
+    touch(e, e->fd);
 }
 
 typedef struct cand {

@@ -23,7 +23,8 @@
 #define WK_LOCK_SUFFIX ".lock"
 #define WK_TEMP_INFIX ".tmp."
 #define WK_STAMP_SUFFIX ".ok"
-#define WK_STAMP_MIN (1u << 20) /* smaller entries hash faster than a stamp is read */
+#define WK_STAMP_MIN                                                           \
+  (1u << 20) /* smaller entries hash faster than a stamp is read */
 
 struct wk_cache {
   char *root;
@@ -40,14 +41,19 @@ typedef struct wk__trailer {
   uint8_t module_sha256[32];
 } wk__trailer;
 
+/* Last use is recorded at most once per this many seconds (a hit within
+ * it writes nothing; docs/cache.md, Eviction). */
+#define WK_USE_GRANULARITY 60
+
 struct wk_entry {
   int fd;       /* holds LOCK_SH until release */
   int stamp_fd; /* its verified stamp, when it matched; or -1 */
   bool stamped; /* a stamp exists: its mtime is the last use */
-  wa_map map; /* the whole file */
+  wa_map map;   /* the whole file */
   wk__trailer trailer;
   bool filled;
-  char path[PATH_MAX];
+  struct timespec used; /* the recorded last use when it was opened */
+  char path[];          /* sized by wk__key_path_size */
 };
 
 /* store.c */
@@ -61,6 +67,8 @@ int wk__shard_path(const wk_cache *c, const wk_key *k, char *out, size_t n,
                    wa_err *err) WA_MUST_CHECK;
 int wk__key_path(const wk_cache *c, const wk_key *k, const char *suffix,
                  char *out, size_t n, wa_err *err) WA_MUST_CHECK;
+/* The buffer size a key's path with 'suffix' needs, NUL included. */
+size_t wk__key_path_size(const wk_cache *c, const char *suffix);
 /* Writes artifact || trailer to a temp file beside the entry, fsyncs,
  * renames it into place and fsyncs the directory. Caller holds the key
  * lock. */
@@ -111,7 +119,9 @@ int wk__entry_remove(const char *path, wa_err *err) WA_MUST_CHECK;
 /* What to check when opening an entry. */
 typedef struct wk__want {
   const uint8_t *module_sha256; /* NULL: any */
-  const wk_config *cfg;         /* NULL: compare keys only */
+  const wk_config *cfg;         /* NULL: compare keys only; else the
+                                   configuration the key was computed from
+                                   (with module_sha256) */
   bool check_meta;              /* requires c->read_meta */
   bool use_stamp;               /* trust and write verified stamps */
 } wk__want;
@@ -130,11 +140,13 @@ bool wk__repairable(int code);
 
 /* stamp.c */
 /* The stamp of k as a read-only fd when it describes the entry file with
- * status st (same device, inode, size and ctime), else -1. */
-int wk__stamp_open(const wk_cache *c, const wk_key *k, const struct stat *st);
-/* Records that the entry open as entry_fd has just been verified in full
- * (entries of WK_STAMP_MIN bytes or more). Best effort. */
-bool wk__stamp_write(const wk_cache *c, const wk_key *k, int entry_fd);
+ * status st (same device, inode, size and ctime), else -1; *mtime is then
+ * the stamp's (the entry's last use). */
+int wk__stamp_open(const wk_cache *c, const wk_key *k, const struct stat *st,
+                   struct timespec *mtime);
+/* Records that the entry with status st (its open fd's) has just been
+ * verified in full (entries of WK_STAMP_MIN bytes or more). Best effort. */
+bool wk__stamp_write(const wk_cache *c, const wk_key *k, const struct stat *st);
 /* Removes the stamp beside the entry file entry_path, if any. */
 void wk__stamp_remove(const char *entry_path);
 /* Sets st->st_mtim (the entry's) to its last use: the later of it and the

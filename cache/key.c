@@ -29,6 +29,33 @@ static int feature_cmp(const void *pa, const void *pb) {
   return c;
 }
 
+/* Heapsort: in place, where glibc's qsort allocates a temporary copy of
+ * arrays over 1 KiB (a resolved "native" has a hundred features) and asks
+ * the kernel for the amount of physical memory first, on every hit. */
+static void sift(feature *v, size_t root, size_t n) {
+  for (size_t child; (child = 2 * root + 1) < n; root = child) {
+    if (child + 1 < n && feature_cmp(&v[child], &v[child + 1]) < 0)
+      child++;
+    if (feature_cmp(&v[root], &v[child]) >= 0)
+      return;
+    feature t = v[root];
+    v[root] = v[child];
+    v[child] = t;
+  }
+}
+
+static void sort_features(feature *v, size_t n) {
+  for (size_t i = n / 2; i-- > 0;)
+    sift(v, i, n);
+  for (size_t end = n; end > 1;) {
+    end--;
+    feature t = v[0];
+    v[0] = v[end];
+    v[end] = t;
+    sift(v, 0, end);
+  }
+}
+
 static bool is_space(char ch) {
   return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
@@ -69,7 +96,7 @@ static int canon_features(const char *s, wa_buf *out, wa_err *err) {
     items[n_items] = (feature){a, (size_t)(b - a), n_items, sign};
     n_items++;
   }
-  qsort(items, n_items, sizeof *items, feature_cmp);
+  sort_features(items, n_items);
   bool first = true;
   for (size_t i = 0; i < n_items; i++) {
     if (i + 1 < n_items && items[i + 1].len == items[i].len &&

@@ -48,19 +48,15 @@ static bool field(char *text, const char *name, char *out, size_t n) {
   return false;
 }
 
-int wk_resolved_get(wk_cache *c, const uint8_t id[32], wk_resolved *out,
-                    wa_err *err) {
-  char path[PATH_MAX], text[RESOLVED_MAX + 1];
-  int rc;
-  memset(out, 0, sizeof *out);
-  if ((rc = resolved_path(c, id, path, sizeof path, false, err)) != 0)
-    return rc;
+/* The file's text into out (RESOLVED_MAX + 1 bytes), NUL-terminated. */
+static int read_text(wk_cache *c, const char *path, char *text, wa_err *err) {
   int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return wa_fail_errno(err, errno == ENOENT ? WA_ENOTFOUND : WA_EIO,
                          "cannot open %s", path);
   struct stat st;
   ssize_t n = -1;
+  int rc;
   if (fstat(fd, &st) != 0) {
     rc = wa_fail_errno(err, WA_EIO, "cannot stat %s", path);
   } else if ((rc = wk__check_private(&st, c->uid, path, "resolved config",
@@ -73,18 +69,36 @@ int wk_resolved_get(wk_cache *c, const uint8_t id[32], wk_resolved *out,
   if (rc || n < 0)
     return rc ? rc : WA_EIO;
   text[n] = 0;
+  return 0;
+}
+
+int wk_resolved_get(wk_cache *c, const uint8_t id[32], wk_resolved *out,
+                    wa_err *err) {
+  /* The path and the text on the heap: this runs on every hit, and a
+   * PATH_MAX path and a 4 KiB text on the stack cost it page faults. */
+  size_t path_n = strlen(c->root) + sizeof "/resolved/" + 64;
+  char *path = wa_malloc(path_n + RESOLVED_MAX + 1);
+  int rc;
+  memset(out, 0, sizeof *out);
+  if (!path)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  char *text = path + path_n;
+  if ((rc = resolved_path(c, id, path, path_n, false, err)) != 0 ||
+      (rc = read_text(c, path, text, err)) != 0)
+    goto out;
   /* A damaged file only costs a compiler load: the caller resolves again
    * and overwrites it, so it reads as absent. */
-  if ((size_t)n < strlen(RESOLVED_MAGIC) ||
-      memcmp(text, RESOLVED_MAGIC, strlen(RESOLVED_MAGIC)) != 0 ||
+  if (strncmp(text, RESOLVED_MAGIC, strlen(RESOLVED_MAGIC)) != 0 ||
       !field(text, "compiler-version", out->compiler_version,
              sizeof out->compiler_version) ||
       !field(text, "triple", out->triple, sizeof out->triple) ||
       !field(text, "cpu", out->cpu, sizeof out->cpu) ||
       !field(text, "features", out->features, sizeof out->features) ||
       !out->compiler_version[0] || !out->triple[0])
-    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF, "%s is damaged", path);
-  return 0;
+    rc = wa_fail(err, WA_ENOTFOUND, WA_NOOFF, "%s is damaged", path);
+out:
+  wa_free(path);
+  return rc;
 }
 
 int wk_resolved_put(wk_cache *c, const uint8_t id[32], const wk_resolved *r,

@@ -30,14 +30,30 @@ static int stamp_text(const struct stat *st, char *buf, size_t n) {
       (int64_t)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
-int wk__stamp_open(const wk_cache *c, const wk_key *k, const struct stat *st) {
-  char path[PATH_MAX], want[160], got[161];
+/* The path of k's stamp, allocated (NULL on failure): small entries, the
+ * common case, never need it, so no PATH_MAX buffer sits on their stack. */
+static char *stamp_path_of(const wk_cache *c, const wk_key *k) {
+  size_t n = wk__key_path_size(c, WK_STAMP_SUFFIX);
+  char *path = wa_malloc(n);
   wa_err scratch;
   wa_err_init(&scratch);
-  if (st->st_size < (off_t)WK_STAMP_MIN ||
-      wk__key_path(c, k, WK_STAMP_SUFFIX, path, sizeof path, &scratch) != 0)
+  if (path && wk__key_path(c, k, WK_STAMP_SUFFIX, path, n, &scratch) != 0) {
+    wa_free(path);
+    path = NULL;
+  }
+  return path;
+}
+
+int wk__stamp_open(const wk_cache *c, const wk_key *k, const struct stat *st,
+                   struct timespec *mtime) {
+  char want[160], got[161];
+  if (st->st_size < (off_t)WK_STAMP_MIN)
+    return -1;
+  char *path = stamp_path_of(c, k);
+  if (!path)
     return -1;
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  wa_free(path);
   if (fd < 0)
     return -1;
   struct stat sst;
@@ -50,33 +66,39 @@ int wk__stamp_open(const wk_cache *c, const wk_key *k, const struct stat *st) {
     close(fd);
     return -1;
   }
+  *mtime = sst.st_mtim;
   return fd;
 }
 
-bool wk__stamp_write(const wk_cache *c, const wk_key *k, int entry_fd) {
-  char path[PATH_MAX], tmp[PATH_MAX + 32], text[160];
-  struct stat st;
-  wa_err scratch;
-  wa_err_init(&scratch);
-  if (fstat(entry_fd, &st) != 0 || st.st_size < (off_t)WK_STAMP_MIN ||
-      wk__key_path(c, k, WK_STAMP_SUFFIX, path, sizeof path, &scratch) != 0)
+bool wk__stamp_write(const wk_cache *c, const wk_key *k,
+                     const struct stat *st) {
+  char text[160];
+  if (st->st_size < (off_t)WK_STAMP_MIN)
     return false;
-  int n = stamp_text(&st, text, sizeof text);
-  if (n <= 0 || snprintf(tmp, sizeof tmp, "%s" WK_TEMP_INFIX "%ld", path,
-                         (long)getpid()) >= (int)sizeof tmp)
-    return false;
+  char *path = stamp_path_of(c, k);
+  size_t tn = path ? strlen(path) + sizeof WK_TEMP_INFIX + 24 : 0;
+  char *tmp = path ? wa_malloc(tn) : NULL;
+  bool ok = false;
+  int n = stamp_text(st, text, sizeof text);
+  if (!tmp || n <= 0 ||
+      snprintf(tmp, tn, "%s" WK_TEMP_INFIX "%ld", path, (long)getpid()) >=
+          (int)tn)
+    goto out;
   /* Best effort: without a stamp the next hit just rehashes. The temp name
    * is one gc sweeps if we die here. */
   int fd =
       open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
-    return false;
-  bool ok = write(fd, text, (size_t)n) == n;
+    goto out;
+  ok = write(fd, text, (size_t)n) == n;
   ok = close(fd) == 0 && ok;
-  if (ok && rename(tmp, path) == 0)
-    return true;
-  (void)unlink(tmp);
-  return false;
+  ok = ok && rename(tmp, path) == 0;
+  if (!ok)
+    (void)unlink(tmp);
+out:
+  wa_free(tmp);
+  wa_free(path);
+  return ok;
 }
 
 static bool stamp_path(const char *entry_path, char path[PATH_MAX]) {

@@ -121,6 +121,11 @@ int wk__shard_path(const wk_cache *c, const wk_key *k, char *out, size_t n,
   return 0;
 }
 
+size_t wk__key_path_size(const wk_cache *c, const char *suffix) {
+  /* root "/objects/" 2 hex "/" 64 hex suffix NUL */
+  return strlen(c->root) + 9 + 2 + 1 + 64 + strlen(suffix) + 1;
+}
+
 int wk__key_path(const wk_cache *c, const wk_key *k, const char *suffix,
                  char *out, size_t n, wa_err *err) {
   char hex[65];

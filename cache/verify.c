@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define OPEN_RETRIES 100
@@ -52,6 +53,15 @@ int wk__check_meta(const wk_cache *c, const wk_key *k, const uint8_t *art,
   }
   if ((rc = wk_config_from_meta(&m, &a, &cfg, err)) != 0)
     goto out;
+  /* k is the key of want's module and configuration (wk__want.cfg), so a
+   * metadata key equal to k means an equal configuration: the field by
+   * field diff (two feature canonicalizations and a dozen snprintf) is
+   * made only to explain a mismatch, not on every hit. */
+  wa_err key_err;
+  wa_err_init(&key_err);
+  int key_rc = wk_key_compute(m.module_sha256, &cfg, &got, &key_err);
+  if (key_rc == 0 && memcmp(got.b, k->b, 32) == 0)
+    goto out;
   if (want->cfg) {
     wk__config_diff(&cfg, want->cfg, diff, sizeof diff);
     if (diff[0]) {
@@ -60,7 +70,9 @@ int wk__check_meta(const wk_cache *c, const wk_key *k, const uint8_t *art,
       goto out;
     }
   }
-  if ((rc = wk_key_compute(m.module_sha256, &cfg, &got, err)) != 0) {
+  if (key_rc != 0) {
+    if (!err->code)
+      *err = key_err;
     err->code = rc = WA_ECORRUPT; /* metadata without a triple, ... */
     wa_err_wrap(err, "%s: ", what);
     goto out;
@@ -80,8 +92,10 @@ out:
 
 /* Opens path and takes a shared lock on the file the path names now: an
  * eviction or replacement between open() and flock() leaves a file with no
- * links, which is not the entry any more. */
-static int open_locked(const char *path, int *out_fd, wa_err *err) {
+ * links, which is not the entry any more. *st is the locked file's status,
+ * which the checks use (one fstat per hit, not one per check). */
+static int open_locked(const char *path, int *out_fd, struct stat *st,
+                       wa_err *err) {
   for (int i = 0; i < OPEN_RETRIES; i++) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
@@ -95,14 +109,13 @@ static int open_locked(const char *path, int *out_fd, wa_err *err) {
       return wa_fail_errno(err, WA_EIO, "cannot open %s", path);
     }
     int rc = wk__flock(fd, LOCK_SH, path, err);
-    struct stat st;
-    if (rc == 0 && fstat(fd, &st) != 0)
+    if (rc == 0 && fstat(fd, st) != 0)
       rc = wa_fail_errno(err, WA_EIO, "cannot stat %s", path);
     if (rc) {
       close(fd);
       return rc;
     }
-    if (st.st_nlink > 0) {
+    if (st->st_nlink > 0) {
       *out_fd = fd;
       return 0;
     }
@@ -111,20 +124,40 @@ static int open_locked(const char *path, int *out_fd, wa_err *err) {
   return wa_fail(err, WA_EBUSY, WA_NOOFF, "%s keeps being replaced", path);
 }
 
+/* The shard directory is e->path up to its last slash: checked in place,
+ * without a PATH_MAX copy on the stack of every hit. */
+static int check_shard(const wk_cache *c, wk_entry *e, wa_err *err) {
+  char *slash = strrchr(e->path, '/');
+  if (!slash)
+    return wa_fail(err, WA_EINTERNAL, WA_NOOFF, "bad entry path %s", e->path);
+  *slash = 0;
+  int rc = wk__check_dir(c, e->path, err);
+  *slash = '/';
+  return rc;
+}
+
+/* Maps the whole entry file; st is its status from open_locked. */
+static int map_entry(wk_entry *e, const struct stat *st, wa_err *err) {
+  if (st->st_size == 0)
+    return 0; /* mmap of length 0 fails; the trailer check reports it */
+  void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, e->fd, 0);
+  if (p == MAP_FAILED)
+    return wa_fail_errno(err, WA_EIO, "cannot map %s", e->path);
+  e->map.data = p;
+  e->map.len = (size_t)st->st_size;
+  return 0;
+}
+
 static int check_entry(const wk_cache *c, const wk_key *k, const wk__want *want,
-                       wk_entry *e, wa_err *err) {
-  struct stat st;
-  char shard[PATH_MAX], h1[17], h2[17];
+                       wk_entry *e, const struct stat *stp, wa_err *err) {
+  const struct stat st = *stp;
+  char h1[17], h2[17];
   int rc;
-  if (fstat(e->fd, &st) != 0)
-    return wa_fail_errno(err, WA_EIO, "cannot stat %s", e->path);
   if (!S_ISREG(st.st_mode))
     return wa_fail(err, WA_EPERM, WA_NOOFF,
                    "cache entry %s is not a regular file", e->path);
   if ((rc = wk__check_private(&st, c->uid, e->path, "cache entry", err)) ||
-      (rc = wk__shard_path(c, k, shard, sizeof shard, err)) ||
-      (rc = wk__check_dir(c, shard, err)) ||
-      (rc = wa_file_map_fd(e->fd, e->path, &e->map, err)))
+      (rc = check_shard(c, e, err)) || (rc = map_entry(e, &st, err)))
     return rc;
   const uint8_t *end = e->map.data + e->map.len;
   if ((rc = wk__trailer_decode(
@@ -142,8 +175,9 @@ static int check_entry(const wk_cache *c, const wk_key *k, const wk__want *want,
       memcmp(e->trailer.module_sha256, want->module_sha256, 32) != 0)
     return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                    "%s: the trailer names another module digest", e->path);
+  e->used = st.st_mtim;
   if (want->use_stamp)
-    e->stamp_fd = wk__stamp_open(c, k, &st);
+    e->stamp_fd = wk__stamp_open(c, k, &st, &e->used);
   if (e->stamp_fd < 0) {
     uint8_t sum[32];
     wa_sha256_once(e->map.data, (size_t)e->trailer.artifact_size, sum);
@@ -157,23 +191,26 @@ static int check_entry(const wk_cache *c, const wk_key *k, const wk__want *want,
       (rc = wk__check_meta(c, k, e->map.data, (size_t)e->trailer.artifact_size,
                            e->path, want, err)))
     return rc;
-  e->stamped = e->stamp_fd >= 0 ||
-               (want->use_stamp && wk__stamp_write(c, k, e->fd));
+  e->stamped =
+      e->stamp_fd >= 0 || (want->use_stamp && wk__stamp_write(c, k, &st));
   return 0;
 }
 
 int wk__entry_open(const wk_cache *c, const wk_key *k, const wk__want *want,
                    wk_entry **out, wa_err *err) {
   int rc;
-  wk_entry *e = wa_calloc(1, sizeof *e);
+  struct stat st;
+  /* The path is sized to fit (the entry used to carry PATH_MAX bytes,
+   * zeroed on every hit). */
+  size_t path_len = wk__key_path_size(c, WK_ENTRY_SUFFIX);
+  wk_entry *e = wa_calloc(1, sizeof *e + path_len);
   if (!e)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   e->fd = -1;
   e->stamp_fd = -1;
-  if ((rc = wk__key_path(c, k, WK_ENTRY_SUFFIX, e->path, sizeof e->path,
-                         err)) != 0 ||
-      (rc = open_locked(e->path, &e->fd, err)) != 0 ||
-      (rc = check_entry(c, k, want, e, err)) != 0) {
+  if ((rc = wk__key_path(c, k, WK_ENTRY_SUFFIX, e->path, path_len, err)) != 0 ||
+      (rc = open_locked(e->path, &e->fd, &st, err)) != 0 ||
+      (rc = check_entry(c, k, want, e, &st, err)) != 0) {
     wk_entry_release(e);
     return rc;
   }

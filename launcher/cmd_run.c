@@ -720,7 +720,11 @@ static void image_opts_free(image_run *ir) {
   wa_free(ir->pwd);
 }
 
-static int invoke(wr_instance *inst, const run_opts *o, wa_err *err) {
+/* invoke and run_start are not inlined into run_module: each holds a
+ * wr_trap (1.7 KiB), which would otherwise sit on the stack above the
+ * whole module load too (run's frame, the base of every start). */
+__attribute__((noinline)) static int invoke(wr_instance *inst,
+                                            const run_opts *o, wa_err *err) {
   wr_extern e;
   int rc = wr_instance_export(inst, o->invoke, strlen(o->invoke), &e, err);
   if (rc)
@@ -758,7 +762,7 @@ out:
   return rc;
 }
 
-static int run_start(wr_instance *inst, wa_err *err) {
+__attribute__((noinline)) static int run_start(wr_instance *inst, wa_err *err) {
   wr_extern e;
   wa_err absent;
   wa_err_init(&absent);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define WL_COMPILER_SO "libwasmaot_compiler.so"
@@ -43,8 +44,8 @@ static int try_open(const char *path, bool must_exist, wa_err *err) {
   if (!h) {
     if (!strchr(path, '/') && !must_exist)
       return 0; /* not on the search path */
-    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF,
-                   "cannot load the compiler: %s", dl_why());
+    return wa_fail(err, WA_ENOTFOUND, WA_NOOFF, "cannot load the compiler: %s",
+                   dl_why());
   }
   const wc_api *api = wa_dl_sym(h, WC_API_SYMBOL);
   if (!api) {
@@ -54,11 +55,11 @@ static int try_open(const char *path, bool must_exist, wa_err *err) {
                    WC_API_SYMBOL);
   }
   if (api->version != WC_API_VERSION || api->size < sizeof(wc_api)) {
-    int rc = wa_fail(err, WA_EMISMATCH, WA_NOOFF,
-                     "%s has compiler API version %u (size %u); this wasmaot "
-                     "needs version %u (size %zu)",
-                     path, api->version, api->size, WC_API_VERSION,
-                     sizeof(wc_api));
+    int rc =
+        wa_fail(err, WA_EMISMATCH, WA_NOOFF,
+                "%s has compiler API version %u (size %u); this wasmaot "
+                "needs version %u (size %zu)",
+                path, api->version, api->size, WC_API_VERSION, sizeof(wc_api));
     wa_dl_close(h);
     return rc;
   }
@@ -85,23 +86,25 @@ static bool exe_dir(char *buf, size_t n) {
   return true;
 }
 
-void wl_compiler_path(char *out, size_t n) {
+/* Runs on every cache hit (the resolution id names the compiler file), so
+ * the candidates are built in 'out' itself and one stat() both finds a
+ * candidate and describes it: no access() and no PATH_MAX copies. */
+bool wl_compiler_path(char *out, size_t n, struct stat *st) {
   const char *env = getenv("WASMAOT_COMPILER");
   if (env && *env) {
     snprintf(out, n, "%s", env);
-    return;
+    return stat(out, st) == 0;
   }
-  char exe[PATH_MAX];
-  if (exe_dir(exe, sizeof exe))
+  if (exe_dir(out, n)) {
+    size_t len = strlen(out);
     for (size_t i = 0; i < sizeof rel_paths / sizeof rel_paths[0]; i++) {
-      char path[PATH_MAX + 64];
-      snprintf(path, sizeof path, "%s/%s", exe, rel_paths[i]);
-      if (access(path, F_OK) == 0) {
-        snprintf(out, n, "%s", path);
-        return;
-      }
+      int w = snprintf(out + len, n - len, "/%s", rel_paths[i]);
+      if (w > 0 && (size_t)w < n - len && stat(out, st) == 0)
+        return true;
     }
+  }
   snprintf(out, n, "%s", WL_COMPILER_SO);
+  return stat(out, st) == 0;
 }
 
 int wl_compiler_get(const wc_api **out, wa_err *err) {

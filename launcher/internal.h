@@ -44,8 +44,10 @@ extern bool wl_need_full;
 struct wc_api;
 int wl_compiler_get(const struct wc_api **out, wa_err *err) WA_MUST_CHECK;
 /* The library wl_compiler_get would load, found without loading it (the
- * bare file name when only the linker's search path is left). */
-void wl_compiler_path(char *out, size_t n);
+ * bare file name when only the linker's search path is left); true when
+ * *st is that file's status (stat succeeded). */
+struct stat;
+bool wl_compiler_path(char *out, size_t n, struct stat *st);
 
 /*
  * module.c: what `run` executes, as a loaded artifact. A .wasm file or an

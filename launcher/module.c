@@ -108,17 +108,21 @@ static void host_cpu_hash(wa_sha256 *h) {
 }
 
 /* The id of the resolution of 'cfg' (triple, cpu, features as asked). */
-static void resolution_id(const wc_config *cfg, uint8_t id[32]) {
+static int resolution_id(const wc_config *cfg, uint8_t id[32], wa_err *err) {
+  /* On the heap: every hit computes this, deep in the stack. */
+  char *path = wa_malloc(PATH_MAX);
+  if (!path)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   wa_sha256 h;
   wa_sha256_init(&h);
   wa_sha256_update(&h, "wasmaot-resolution 1", 20);
   wa_sha256_update(&h, WA_VERSION, sizeof WA_VERSION);
   host_cpu_hash(&h);
-  char path[PATH_MAX];
-  wl_compiler_path(path, sizeof path);
-  wa_sha256_update(&h, path, strlen(path) + 1);
   struct stat st;
-  if (stat(path, &st) == 0) {
+  bool found = wl_compiler_path(path, PATH_MAX, &st);
+  wa_sha256_update(&h, path, strlen(path) + 1);
+  wa_free(path);
+  if (found) {
     /* A rebuilt or upgraded compiler gets a new id. */
     uint64_t v[5] = {(uint64_t)st.st_dev, (uint64_t)st.st_ino,
                      (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec,
@@ -129,6 +133,7 @@ static void resolution_id(const wc_config *cfg, uint8_t id[32]) {
   for (int i = 0; i < 3; i++)
     wa_sha256_update(&h, s[i] ? s[i] : "", s[i] ? strlen(s[i]) + 1 : 1);
   wa_sha256_final(&h, id);
+  return 0;
 }
 
 /* Asks the compiler (loading it) for the resolution of cfg. */
@@ -157,6 +162,26 @@ static bool same_resolution(const wk_resolved *a, const wk_resolved *b) {
 
 /* ------------------------------------------------------------ the owner */
 
+/* What only an image needs (its paths alone are 12 KiB): allocated for
+ * images, so that opening a file touches one small zeroed block. */
+typedef struct wl_image_part {
+  char run_dir[PATH_MAX]; /* temp dir holding the rootfs, removed at close */
+  char rootfs[PATH_MAX + 16];
+  char name[1024];
+  wo_ref ref;
+  char manifest_digest[WO_DIGEST_MAX];
+  const wl_module_opts *opts;
+  /* precompiled artifacts the image carries (docs/precompile.md), looked
+   * up only on a miss */
+  bool native_tried;
+  wo_native_src *nsrc;
+  wo_native_set nset;
+  bool trusted_loaded;
+  wk_trusted trusted;
+  char native_dir[PATH_MAX]; /* referrers fetched from a registry */
+  bool used_native;          /* the last fill took an image's artifact */
+} wl_image_part;
+
 struct wl_module {
   wr_artifact *artifact;
   /* what the artifact's bytes borrow from: one of these */
@@ -168,26 +193,12 @@ struct wl_module {
   wk_cache *cache;
   /* images */
   bool is_image;
+  wl_image_part *im; /* images only */
   wo_module img;
   wa_arena arena;
-  char run_dir[PATH_MAX]; /* temp dir holding the rootfs, removed at close */
-  char rootfs[PATH_MAX + 16];
-  char name[1024];
   /* wl_module_warm: fill the cache under this configuration instead of
    * loading (a cross target's artifact would not load here anyway) */
   const wc_config *warm;
-  /* precompiled artifacts the image carries (docs/precompile.md), looked
-   * up only on a miss */
-  wo_ref ref;
-  char manifest_digest[WO_DIGEST_MAX];
-  const wl_module_opts *opts;
-  bool native_tried;
-  wo_native_src *nsrc;
-  wo_native_set nset;
-  bool trusted_loaded;
-  wk_trusted trusted;
-  char native_dir[PATH_MAX]; /* referrers fetched from a registry */
-  bool used_native;          /* the last fill took an image's artifact */
 };
 
 /* -------------------------------------------------------- compiling */
@@ -200,7 +211,7 @@ typedef struct fill_job {
   const wc_config *cfg;
   const wk_resolved *expect; /* the resolution the key was computed from */
   bool stale;                /* the compiler resolves differently now */
-  wk_resolved fresh;
+  wk_resolved *fresh;        /* what it says now (caller's storage) */
 } fill_job;
 
 static void config_for(const wk_resolved *r, const wc_config *c,
@@ -232,68 +243,68 @@ static void trust_warn(void *ud, const char *msg) {
 static int native_registry(wl_module *m, wa_err *err) {
   wo_pull_opts po;
   memset(&po, 0, sizeof po);
-  if (m->opts) {
-    po.plain_http = m->opts->plain_http;
-    po.tls_no_verify = m->opts->tls_no_verify;
-    po.username = m->opts->username;
-    po.password = m->opts->password;
+  if (m->im->opts) {
+    po.plain_http = m->im->opts->plain_http;
+    po.tls_no_verify = m->im->opts->tls_no_verify;
+    po.username = m->im->opts->username;
+    po.password = m->im->opts->password;
   }
   wo_index idx;
   int rc =
-      wo_registry_referrers(&m->ref, m->manifest_digest,
+      wo_registry_referrers(&m->im->ref, m->im->manifest_digest,
                             WO_NATIVE_ARTIFACT_TYPE, &po, &m->arena, &idx, err);
   if (rc || idx.n_manifests == 0)
     return rc;
   const char *tmp = getenv("TMPDIR");
-  snprintf(m->native_dir, sizeof m->native_dir, "%s/wasmaot-native.XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(m->native_dir)) {
-    m->native_dir[0] = 0;
+  snprintf(m->im->native_dir, sizeof m->im->native_dir,
+           "%s/wasmaot-native.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(m->im->native_dir)) {
+    m->im->native_dir[0] = 0;
     return wa_fail_errno(err, WA_EIO, "cannot create a temp dir");
   }
   wo_layout *l = NULL;
-  if ((rc = wo_layout_create(m->native_dir, &l, err)))
+  if ((rc = wo_layout_create(m->im->native_dir, &l, err)))
     return rc;
   for (size_t i = 0; rc == 0 && i < idx.n_manifests; i++) {
     const wo_desc *d = &idx.manifests[i];
     if (d->artifact_type &&
         strcmp(d->artifact_type, WO_NATIVE_ARTIFACT_TYPE) == 0)
-      rc = wo_registry_fetch(&m->ref, d->digest, l, &po, err);
+      rc = wo_registry_fetch(&m->im->ref, d->digest, l, &po, err);
   }
   wo_layout_free(l);
   if (rc == 0)
-    rc = wo_native_src_open_layout(m->native_dir, &m->nsrc, err);
+    rc = wo_native_src_open_layout(m->im->native_dir, &m->im->nsrc, err);
   for (size_t i = 0; rc == 0 && i < idx.n_manifests; i++) {
     const wo_desc *d = &idx.manifests[i];
     if (d->artifact_type &&
         strcmp(d->artifact_type, WO_NATIVE_ARTIFACT_TYPE) == 0)
-      rc = wo_native_find_referrer(m->nsrc, d, m->manifest_digest, &m->arena,
-                                   &m->nset, err);
+      rc = wo_native_find_referrer(m->im->nsrc, d, m->im->manifest_digest,
+                                   &m->arena, &m->im->nset, err);
   }
   return rc;
 }
 
 /* Finds the image's attachments once (a miss needs them, a hit never). */
 static void native_load(wl_module *m, const char *what) {
-  if (m->native_tried)
+  if (m->im->native_tried)
     return;
-  m->native_tried = true;
+  m->im->native_tried = true;
   wa_err e;
   wa_err_init(&e);
   int rc;
-  if (m->ref.kind == WO_REF_REGISTRY) {
+  if (m->im->ref.kind == WO_REF_REGISTRY) {
     rc = native_registry(m, &e);
   } else {
     const char *tmp = getenv("TMPDIR");
-    rc = wo_native_src_open(&m->ref, tmp && *tmp ? tmp : "/tmp", NULL, &m->nsrc,
-                            &e);
+    rc = wo_native_src_open(&m->im->ref, tmp && *tmp ? tmp : "/tmp", NULL,
+                            &m->im->nsrc, &e);
     if (rc == 0)
-      rc = wo_native_find(m->nsrc, &m->ref, m->manifest_digest, &m->arena,
-                          &m->nset, &e);
+      rc = wo_native_find(m->im->nsrc, &m->im->ref, m->im->manifest_digest,
+                          &m->arena, &m->im->nset, &e);
   }
   if (rc) {
     native_notice(what, "this host", "cannot read the image's attachments", &e);
-    memset(&m->nset, 0, sizeof m->nset);
+    memset(&m->im->nset, 0, sizeof m->im->nset);
   }
 }
 
@@ -313,13 +324,13 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
   wk_key_hex(key, hex);
   native_load(m, what);
   const wo_native_entry *e = NULL;
-  for (size_t i = 0; i < m->nset.n; i++)
-    if (strcmp(m->nset.v[i].meta.config_key, hex) == 0)
-      e = &m->nset.v[i];
+  for (size_t i = 0; i < m->im->nset.n; i++)
+    if (strcmp(m->im->nset.v[i].meta.config_key, hex) == 0)
+      e = &m->im->nset.v[i];
   if (!e) {
-    if (m->nset.n)
+    if (m->im->nset.n)
       cache_log("no precompiled artifact for %.16s among the image's %zu", hex,
-                m->nset.n);
+                m->im->nset.n);
     return 0;
   }
   const char *target = res->triple;
@@ -343,22 +354,22 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
     return 0;
   }
   wo_native_sig ns;
-  if (wo_native_read_sig(m->nsrc, e, &ns, &why) != 0) {
+  if (wo_native_read_sig(m->im->nsrc, e, &ns, &why) != 0) {
     native_notice(what, target, "corrupt signature", &why);
     return 0;
   }
-  if (!m->trusted_loaded) {
+  if (!m->im->trusted_loaded) {
     char dir[PATH_MAX];
-    m->trusted_loaded = true;
+    m->im->trusted_loaded = true;
     if (wk_trusted_default_dir(dir, sizeof dir, &why) != 0 ||
-        wk_trusted_load(dir, trust_warn, NULL, &m->trusted, &why) != 0)
+        wk_trusted_load(dir, trust_warn, NULL, &m->im->trusted, &why) != 0)
       warn("loading trusted keys", &why);
     wa_err_init(&why);
   }
   wk_signature sig;
   memcpy(sig.key_id, ns.key_id, 32);
   memcpy(sig.sig, ns.sig, 64);
-  if (!wk_trusted_has(&m->trusted, sig.key_id)) {
+  if (!wk_trusted_has(&m->im->trusted, sig.key_id)) {
     char id[65];
     wa_hex(sig.key_id, 32, id);
     wa_fail(&why, WA_EUNTRUSTED, WA_NOOFF,
@@ -370,7 +381,7 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
   }
   uint8_t *art = NULL;
   size_t n = 0;
-  if (wo_native_read_artifact(m->nsrc, e, &art, &n, &why) != 0) {
+  if (wo_native_read_artifact(m->im->nsrc, e, &art, &n, &why) != 0) {
     if (why.code == WA_ENOMEM)
       return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
     native_notice(what, target, "corrupt", &why);
@@ -388,7 +399,7 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
   if (wo_digest_parse(m->img.digest, "module digest", claim.module_sha256,
                       &why) != 0)
     native_notice(what, target, "corrupt", &why);
-  else if (wk_native_check(&m->trusted, &sig, &claim, &why) != 0)
+  else if (wk_native_check(&m->im->trusted, &sig, &claim, &why) != 0)
     native_notice(what, target,
                   why.code == WA_EUNTRUSTED ? "bad signature"
                                             : "cannot verify the signature",
@@ -403,7 +414,7 @@ static int native_fill(wl_module *m, const wk_key *key, const wc_config *cfg,
               "by trusted key %.16s",
               hex, what, target, id);
     *used = true;
-    m->used_native = true;
+    m->im->used_native = true;
   }
   wa_free(art);
   return rc;
@@ -425,11 +436,11 @@ static int fill(void *ud, const wk_key *key, wa_buf *out, wa_err *err) {
     return rc;
   if (used)
     return 0;
-  if ((rc = resolve_now(j->cfg, &j->fresh, err)))
+  if ((rc = resolve_now(j->cfg, j->fresh, err)))
     return rc;
   /* Compiling under a key the artifact would not hash to is wasted work
    * (the cache refuses it): say so before compiling. */
-  if (!same_resolution(&j->fresh, j->expect)) {
+  if (!same_resolution(j->fresh, j->expect)) {
     j->stale = true;
     return wa_fail(err, WA_EMISMATCH, WA_NOOFF,
                    "the remembered configuration is stale");
@@ -467,36 +478,42 @@ static void config_for(const wk_resolved *r, const wc_config *c,
 static int cache_entry(wl_module *m, const uint8_t *wasm, size_t len,
                        const char *what, const wc_config *cfg, wa_err *err) {
   uint8_t digest[32], id[32];
-  wk_resolved res;
   wa_err e2;
   int rc;
+  /* The remembered resolution and a fresh one (a stale fill's), 2.7 KiB:
+   * on the heap, as this frame is under every later step of a hit. */
+  wk_resolved *rs = wa_malloc(2 * sizeof *rs);
+  if (!rs)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  wk_resolved *res = &rs[0], *fresh = &rs[1];
   /* An image's module digest was checked when its bytes were read; a
    * file's may be remembered (wk_file_digest). */
   wa_err_init(&e2);
   if (m->is_image) {
     if ((rc = wo_digest_parse(m->img.digest, "module digest", digest, err)))
-      return rc;
+      goto out;
   } else if (m->map_fd >= 0 && wasm == m->map.data) {
     wk_file_digest(m->cache, m->map_fd, wasm, len, digest);
   } else {
     wa_sha256_once(wasm, len, digest);
   }
-  resolution_id(cfg, id);
+  if ((rc = resolution_id(cfg, id, err)))
+    goto out;
   wa_err_init(&e2);
-  rc = wk_resolved_get(m->cache, id, &res, &e2);
+  rc = wk_resolved_get(m->cache, id, res, &e2);
   if (rc == WA_EPERM)
     warn(NULL, &e2);
   if (rc) {
-    if ((rc = resolve_now(cfg, &res, err)))
-      return rc;
+    if ((rc = resolve_now(cfg, res, err)))
+      goto out;
     wa_err_init(&e2);
-    if (wk_resolved_put(m->cache, id, &res, &e2) != 0)
+    if (wk_resolved_put(m->cache, id, res, &e2) != 0)
       warn("remembering the compile configuration", &e2);
   }
   for (int attempt = 0;; attempt++) {
     wk_config kc;
-    config_for(&res, cfg, &kc);
-    fill_job job = {m, wasm, len, what, cfg, &res, false, {{0}, {0}, {0}, {0}}};
+    config_for(res, cfg, &kc);
+    fill_job job = {m, wasm, len, what, cfg, res, false, fresh};
     wa_err warning;
     wa_err_init(err);
     rc = wk_get(m->cache, digest, &kc, fill, &job, &m->entry, &warning, err);
@@ -505,21 +522,23 @@ static int cache_entry(wl_module *m, const uint8_t *wasm, size_t len,
     if (rc && job.stale && attempt == 0) {
       /* The CPU or compiler changed under the same id: adopt what the
        * compiler says now and try once more. */
-      res = job.fresh;
+      *res = *fresh;
       wa_err_init(&e2);
-      if (wk_resolved_put(m->cache, id, &res, &e2) != 0)
+      if (wk_resolved_put(m->cache, id, res, &e2) != 0)
         warn("remembering the compile configuration", &e2);
       continue;
     }
     if (rc)
-      return rc;
+      goto out;
     break;
   }
   char hex[65];
   wk_key_hex(wk_entry_key(m->entry), hex);
   if (!wk_entry_filled(m->entry))
     cache_log("hit %.16s: %s", hex, what);
-  return 0;
+out:
+  wa_free(rs);
+  return rc;
 }
 
 static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
@@ -527,11 +546,11 @@ static int load_cached(wl_module *m, const uint8_t *wasm, size_t len,
   int rc = cache_entry(m, wasm, len, what, cfg, err);
   if (rc)
     return rc;
-  if ((rc = wr_artifact_load(wk_entry_data(m->entry), wk_entry_size(m->entry),
-                             wk_entry_path(m->entry), &m->artifact, err)))
-    return rc;
-  /* Cache entries never change in place: data segments can map from it. */
-  return wr_artifact_set_file(m->artifact, wk_entry_fd(m->entry), 0, err);
+  /* Cache entries never change in place: code and data segments can map
+   * from them. */
+  return wr_artifact_load_file(wk_entry_data(m->entry), wk_entry_size(m->entry),
+                               wk_entry_fd(m->entry), 0,
+                               wk_entry_path(m->entry), &m->artifact, err);
 }
 
 static int load_uncached(wl_module *m, const uint8_t *wasm, size_t len,
@@ -557,12 +576,17 @@ static int load_wasm(wl_module *m, const uint8_t *wasm, size_t len,
   cfg.opt_level = 2;
   if (o->no_cache)
     return load_uncached(m, wasm, len, what, &cfg, err);
-  char dir[PATH_MAX];
+  /* On the heap: a PATH_MAX buffer here sits above the whole hit path. */
+  char *dir = wa_malloc(PATH_MAX);
+  if (!dir)
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   wa_err e2;
   wa_err_init(&e2);
   wk_options ko = {.read_meta = wr_artifact_read_meta};
-  if (wk_default_dir(dir, sizeof dir, &e2) != 0 ||
-      wk_open(dir, &ko, &m->cache, &e2) != 0) {
+  bool opened = wk_default_dir(dir, PATH_MAX, &e2) == 0 &&
+                wk_open(dir, &ko, &m->cache, &e2) == 0;
+  wa_free(dir);
+  if (!opened) {
     warn("cannot use the artifact cache, compiling in memory", &e2);
     return load_uncached(m, wasm, len, what, &cfg, err);
   }
@@ -571,9 +595,14 @@ static int load_wasm(wl_module *m, const uint8_t *wasm, size_t len,
 
 /* ------------------------------------------------------------- images */
 
+static bool image_prefix(const char *src) {
+  return strncmp(src, "oci:", 4) == 0 ||
+         strncmp(src, "oci-archive:", 12) == 0 ||
+         strncmp(src, "docker://", 9) == 0;
+}
+
 bool wl_module_is_image(const char *src) {
-  if (strncmp(src, "oci:", 4) == 0 || strncmp(src, "oci-archive:", 12) == 0 ||
-      strncmp(src, "docker://", 9) == 0)
+  if (image_prefix(src))
     return true;
   struct stat st;
   if (stat(src, &st) == 0)
@@ -601,9 +630,9 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
   int rc;
   if ((rc = wo_ref_parse(src, &ref, err)))
     return rc;
-  wo_ref_name(&ref, m->name, sizeof m->name);
-  m->ref = ref;
-  m->opts = o;
+  wo_ref_name(&ref, m->im->name, sizeof m->im->name);
+  m->im->ref = ref;
+  m->im->opts = o;
   if (o->store && *o->store) {
     if (snprintf(root, sizeof root, "%s", o->store) >= (int)sizeof root)
       return wa_fail(err, WA_EUSAGE, WA_NOOFF, "store path too long");
@@ -626,30 +655,30 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
         (rc =
              wo_store_image_open(s, info.name, &m->arena, &info, &m->img, err)))
       goto out;
-    snprintf(m->manifest_digest, sizeof m->manifest_digest, "%s",
+    snprintf(m->im->manifest_digest, sizeof m->im->manifest_digest, "%s",
              info.manifest_digest);
     char what[2100];
-    snprintf(what, sizeof what, "%s%s%s", m->name, m->img.path[0] ? ":" : "",
-             m->img.path);
+    snprintf(what, sizeof what, "%s%s%s", m->im->name,
+             m->img.path[0] ? ":" : "", m->img.path);
     rc = cache_entry(m, m->img.bytes, m->img.len, what, m->warm, err);
     goto out;
   }
   const char *tmp = getenv("TMPDIR");
-  snprintf(m->run_dir, sizeof m->run_dir, "%s/wasmaot-run.XXXXXX",
+  snprintf(m->im->run_dir, sizeof m->im->run_dir, "%s/wasmaot-run.XXXXXX",
            tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(m->run_dir)) {
-    rc = wa_fail_errno(err, WA_EIO, "cannot create %s", m->run_dir);
-    m->run_dir[0] = 0;
+  if (!mkdtemp(m->im->run_dir)) {
+    rc = wa_fail_errno(err, WA_EIO, "cannot create %s", m->im->run_dir);
+    m->im->run_dir[0] = 0;
     goto out;
   }
-  snprintf(m->rootfs, sizeof m->rootfs, "%s/rootfs", m->run_dir);
+  snprintf(m->im->rootfs, sizeof m->im->rootfs, "%s/rootfs", m->im->run_dir);
   /* A registry image already stored runs without the network (as `docker
    * run` does); layouts and archives are local, so they are pulled again
    * each time, which re-verifies them and copies only new blobs. */
   bool pull = ref.kind != WO_REF_REGISTRY;
   if (!pull) {
-    rc = wo_store_image_open_rootfs(s, m->name, &m->arena, m->rootfs, &info,
-                                    &m->img, err);
+    rc = wo_store_image_open_rootfs(s, m->im->name, &m->arena, m->im->rootfs,
+                                    &info, &m->img, err);
     if (rc == WA_ENOTFOUND) {
       wa_err_init(err);
       pull = true;
@@ -666,16 +695,16 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
     po.username = o->username;
     po.password = o->password;
     if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
-        (rc = wo_store_image_open_rootfs(s, info.name, &m->arena, m->rootfs,
+        (rc = wo_store_image_open_rootfs(s, info.name, &m->arena, m->im->rootfs,
                                          &info, &m->img, err)))
       goto out;
   }
   if (m->img.kind != WO_IMAGE_ROOTFS)
-    m->rootfs[0] = 0;
-  snprintf(m->manifest_digest, sizeof m->manifest_digest, "%s",
+    m->im->rootfs[0] = 0;
+  snprintf(m->im->manifest_digest, sizeof m->im->manifest_digest, "%s",
            info.manifest_digest);
   char what[2100];
-  snprintf(what, sizeof what, "%s%s%s", m->name, m->img.path[0] ? ":" : "",
+  snprintf(what, sizeof what, "%s%s%s", m->im->name, m->img.path[0] ? ":" : "",
            m->img.path);
   rc = load_wasm(m, m->img.bytes, m->img.len, what, o, err);
 out:
@@ -693,10 +722,20 @@ int wl_module_open(const char *src, const wl_module_opts *o, wl_module **out,
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
   m->map_fd = -1;
   wa_arena_init(&m->arena, 0);
-  if (wl_module_is_image(src)) {
+  /* A file that opens is a file (wl_module_is_image's rule: an existing
+   * file wins over a look-alike reference), so the common case opens it
+   * first and needs no stat of the name. */
+  int open_errno = 0;
+  if (!image_prefix(src) && (m->map_fd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+    open_errno = errno;
+  if (m->map_fd < 0 && wl_module_is_image(src)) {
     m->is_image = true;
-    rc = open_image(m, src, o, err);
-  } else if ((m->map_fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+    if (!(m->im = wa_calloc(1, sizeof *m->im)))
+      rc = wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+    else
+      rc = open_image(m, src, o, err);
+  } else if (m->map_fd < 0) {
+    errno = open_errno;
     rc = wa_fail_errno(err, errno == ENOENT ? WA_ENOTFOUND : WA_EIO,
                        "cannot open %s", src);
   } else if ((rc = wa_file_map_fd(m->map_fd, src, &m->map, err)) == 0) {
@@ -734,6 +773,10 @@ int wl_module_warm(const char *src, const wl_module_opts *o,
   wa_arena_init(&m->arena, 0);
   m->is_image = true;
   m->warm = &cfg;
+  if (!(m->im = wa_calloc(1, sizeof *m->im))) {
+    wl_module_close(m);
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
+  }
   char dir[PATH_MAX];
   wk_options ko = {.read_meta = wr_artifact_read_meta};
   /* The cache checks a new entry's metadata against its key; the host
@@ -747,12 +790,12 @@ int wl_module_warm(const char *src, const wl_module_opts *o,
     rc = open_image(m, src, o, err);
   if (rc == 0) {
     res->compiled = wk_entry_filled(m->entry);
-    res->precompiled = res->compiled && m->used_native;
+    res->precompiled = res->compiled && m->im->used_native;
     wk_key_hex(wk_entry_key(m->entry), res->key);
     snprintf(res->module_digest, sizeof res->module_digest, "%s",
              m->img.digest);
     snprintf(res->manifest_digest, sizeof res->manifest_digest, "%s",
-             m->manifest_digest);
+             m->im->manifest_digest);
   }
   wl_module_close(m);
   return rc;
@@ -767,11 +810,11 @@ const wo_module *wl_module_image(const wl_module *m) {
 }
 
 const char *wl_module_rootfs(const wl_module *m) {
-  return m->is_image && m->rootfs[0] ? m->rootfs : NULL;
+  return m->im && m->im->rootfs[0] ? m->im->rootfs : NULL;
 }
 
 const char *wl_module_name(const wl_module *m) {
-  return m->name;
+  return m->im ? m->im->name : "";
 }
 
 void wl_module_close(wl_module *m) {
@@ -787,19 +830,22 @@ void wl_module_close(wl_module *m) {
     close(m->map_fd);
   wk_close(m->cache);
   wo_module_clear(&m->img);
-  wo_native_src_close(m->nsrc);
-  wk_trusted_free(&m->trusted);
-  if (m->native_dir[0]) {
-    wa_err e;
-    wa_err_init(&e);
-    if (wo_rmtree(m->native_dir, &e) != 0)
-      warn("removing fetched native artifacts", &e);
-  }
-  if (m->run_dir[0]) {
-    wa_err e;
-    wa_err_init(&e);
-    if (wo_rmtree(m->run_dir, &e) != 0)
-      warn("removing the run's rootfs", &e);
+  if (m->im) {
+    wo_native_src_close(m->im->nsrc);
+    wk_trusted_free(&m->im->trusted);
+    if (m->im->native_dir[0]) {
+      wa_err e;
+      wa_err_init(&e);
+      if (wo_rmtree(m->im->native_dir, &e) != 0)
+        warn("removing fetched native artifacts", &e);
+    }
+    if (m->im->run_dir[0]) {
+      wa_err e;
+      wa_err_init(&e);
+      if (wo_rmtree(m->im->run_dir, &e) != 0)
+        warn("removing the run's rootfs", &e);
+    }
+    wa_free(m->im);
   }
   wa_arena_free(&m->arena);
   wa_free(m);

@@ -32,8 +32,11 @@ enum {
 /* Pseudo-register bits for "the OS saves this state" conditions. */
 enum { OS_AVX = 1, OS_AVX512 = 2, OS_AMX = 4, OS_APX = 8, OS_ANY = 0 };
 
+/* Names inline, not pointers: a table of pointers is relocated at every
+ * start of the static-pie front, each of its pages copied. */
+#define FEAT_NAME_MAX 20
 typedef struct feat {
-  const char *name;
+  char name[FEAT_NAME_MAX];
   uint8_t reg, bit;
   uint8_t os; /* OS_* requirements */
 } feat;
@@ -234,7 +237,9 @@ static void ensure_probed(void) {
 int wr__cpu_has(const char *name, size_t len) {
   ensure_probed();
   for (size_t i = 0; i < sizeof feats / sizeof feats[0]; i++) {
-    if (strlen(feats[i].name) != len || memcmp(feats[i].name, name, len))
+    /* strnlen: a name that fills its array has no NUL */
+    if (strnlen(feats[i].name, FEAT_NAME_MAX) != len ||
+        memcmp(feats[i].name, name, len))
       continue;
     if ((os_ok & feats[i].os) != feats[i].os)
       return 0;

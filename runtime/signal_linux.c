@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define ALT_STACK_SIZE (64u << 10)
@@ -107,7 +109,41 @@ int wr__thread_init(wa_err *err) {
   return 0;
 }
 
+/*
+ * The main thread's stack without pthread_getattr_np, which for that thread
+ * opens and parses /proc/self/maps (five system calls and the kernel
+ * formatting every mapping: a visible part of a cached start). The kernel
+ * places the exec file name (AT_EXECFN) at the very top of the stack
+ * mapping, and the stack may grow down to RLIMIT_STACK below that top.
+ * Every ordinary mmap lies at least 128 MiB (plus the guard gap and the
+ * stack randomization) below the top, whatever the limit was at exec (the
+ * kernel's mmap_base), so a limit under 128 MiB is a range nothing else
+ * occupies: glibc's answer from /proc, without reading it. False (use
+ * pthread_getattr_np) for a larger or infinite limit, or when the caller's
+ * frame is not in that range (another thread, or a stack of its own).
+ */
+#define MAIN_STACK_SURE (128u << 20)
+
+static bool main_stack_bounds(uintptr_t sp, uintptr_t *lo, uintptr_t *hi) {
+  const char *fn = (const char *)getauxval(AT_EXECFN);
+  long page = sysconf(_SC_PAGESIZE);
+  struct rlimit rl;
+  if (!fn || page <= 0 || getrlimit(RLIMIT_STACK, &rl) != 0 ||
+      rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= MAIN_STACK_SURE)
+    return false;
+  uintptr_t mask = (uintptr_t)page - 1;
+  uintptr_t top = ((uintptr_t)fn + strlen(fn) + 1 + mask) & ~mask;
+  uintptr_t size = (uintptr_t)rl.rlim_cur & ~mask;
+  if (top < size || sp >= top || sp <= top - size)
+    return false;
+  *lo = top - size;
+  *hi = top;
+  return true;
+}
+
 int wr__stack_bounds(uintptr_t *lo, uintptr_t *hi, wa_err *err) {
+  if (main_stack_bounds((uintptr_t)__builtin_frame_address(0), lo, hi))
+    return 0;
   pthread_attr_t attr;
   void *addr;
   size_t size;

@@ -14,7 +14,17 @@
 #define T(x) T_##x
 
 #define ROW(name, pfx, code, text, imm, size, r, p1, p2, p3)                   \
-  {text, pfx, code, WM_IMM_##imm, size, T(r), {T(p1), T(p2), T(p3)}},
+  {code, pfx, WM_IMM_##imm, size, T(r), {T(p1), T(p2), T(p3)}, text},
+
+/* A name that filled the array exactly would lose its NUL silently. */
+#define WM_OP(name, code, text, ...)                                           \
+  _Static_assert(sizeof text <= WM_OPTEXT_MAX, "raise WM_OPTEXT_MAX: " text);
+#define WM_OP_FC WM_OP
+#define WM_OP_FD WM_OP
+#include "opcodes.def"
+#undef WM_OP
+#undef WM_OP_FC
+#undef WM_OP_FD
 
 const wm_opinfo wm_opinfos[WM_OP_COUNT] = {
 #define WM_OP(name, ...) ROW(name, 0, __VA_ARGS__)
@@ -90,9 +100,13 @@ const char *wm_valtype_name(uint8_t t) {
   }
 }
 
-bool wm_is_reftype(uint8_t t) { return t == WM_FUNCREF || t == WM_EXTERNREF; }
+bool wm_is_reftype(uint8_t t) {
+  return t == WM_FUNCREF || t == WM_EXTERNREF;
+}
 
-bool wm_is_valtype(uint8_t t) { return wm__valtype_ok(t); }
+bool wm_is_valtype(uint8_t t) {
+  return wm__valtype_ok(t);
+}
 
 const char *wm_feature_name(uint32_t bit) {
   switch (bit) {

@@ -51,10 +51,10 @@ enum {
   X(F32)                                                                       \
   X(F64)                                                                       \
   X(V128)                                                                      \
-  X(LANE)    /* one lane-index byte */                                         \
-  X(SHUFFLE) /* 16 lane-index bytes */                                         \
+  X(LANE)     /* one lane-index byte */                                        \
+  X(SHUFFLE)  /* 16 lane-index bytes */                                        \
   X(SELECT_T) /* vec(valtype) */                                               \
-  X(REFTYPE) /* reftype byte */
+  X(REFTYPE)  /* reftype byte */
 
 enum {
 #define WM__X(k) WM_IMM_##k,
@@ -75,14 +75,20 @@ typedef enum wm_op {
 } wm_op;
 
 /* Static facts about an opcode, straight from its opcodes.def row. */
+/* The longest instruction name plus its NUL (opinfo.c checks every row). */
+#define WM_OPTEXT_MAX 30
+
 typedef struct wm_opinfo {
-  const char *text; /* "i32.add" */
-  uint8_t prefix;   /* 0, 0xfc or 0xfd */
-  uint32_t code;    /* byte or sub-opcode */
-  uint8_t imm;      /* WM_IMM_* */
-  uint8_t size;     /* access size (MEMARG*) or lane count (LANE) */
-  uint8_t result;   /* valtype or 0 */
+  uint32_t code;  /* byte or sub-opcode */
+  uint8_t prefix; /* 0, 0xfc or 0xfd */
+  uint8_t imm;    /* WM_IMM_* */
+  uint8_t size;   /* access size (MEMARG*) or lane count (LANE) */
+  uint8_t result; /* valtype or 0 */
   uint8_t params[3];
+  /* "i32.add": inline, not a pointer, so that the table needs no load-time
+   * relocation (the static-pie front would copy each of its pages on every
+   * start) and stays in read-only memory */
+  char text[WM_OPTEXT_MAX];
 } wm_opinfo;
 
 extern const wm_opinfo wm_opinfos[WM_OP_COUNT];
@@ -336,8 +342,8 @@ int wm_decode(const uint8_t *bytes, size_t len, const char *what,
 int wm_validate(wm_module *m, wa_err *err) WA_MUST_CHECK;
 
 /* wm_decode then wm_validate; frees on failure. */
-int wm_load(const uint8_t *bytes, size_t len, const char *what,
-            wm_module **out, wa_err *err) WA_MUST_CHECK;
+int wm_load(const uint8_t *bytes, size_t len, const char *what, wm_module **out,
+            wa_err *err) WA_MUST_CHECK;
 
 void wm_module_free(wm_module *m);
 

@@ -31,17 +31,28 @@
 #include <unistd.h>
 
 enum { R_ANY, R_NOEXEC, R_THREAD, R_SELF, R_TTY, R_GETONLY, R_ENOSYS };
+static const char rule_names[][8] = {"ANY", "NOEXEC",  "THREAD", "SELF",
+                                     "TTY", "GETONLY", "ENOSYS"};
 
+/* Names inline, not pointers: a table of pointers is relocated (its pages
+ * copied) at every start of the static-pie front, which links this file
+ * although only --seccomp reads it. */
+#define SC_NAME_MAX 24
 static const struct {
-  const char *name;
+  char name[SC_NAME_MAX];
   int rule;
-  const char *rule_name;
 } rows[] = {
-#define WL_SC(n, rule, why) {#n, R_##rule, #rule},
+#define WL_SC(n, rule, why) {#n, R_##rule},
 #include "seccomp.def"
 #undef WL_SC
 };
 #define N_ROWS (int)(sizeof rows / sizeof rows[0])
+
+/* A name that filled its array exactly would lose its NUL silently. */
+#define WL_SC(n, rule, why)                                                    \
+  _Static_assert(sizeof #n <= SC_NAME_MAX, "raise SC_NAME_MAX: " #n);
+#include "seccomp.def"
+#undef WL_SC
 
 int wl_seccomp_rule_count(void) {
   return N_ROWS;
@@ -49,7 +60,7 @@ int wl_seccomp_rule_count(void) {
 
 void wl_seccomp_rule(int i, const char **out_name, const char **out_rule) {
   *out_name = i >= 0 && i < N_ROWS ? rows[i].name : NULL;
-  *out_rule = i >= 0 && i < N_ROWS ? rows[i].rule_name : NULL;
+  *out_rule = i >= 0 && i < N_ROWS ? rule_names[rows[i].rule] : NULL;
 }
 
 /* libseccomp's SCMP_An() leave datum_b to the compiler's zeroing, which

@@ -216,6 +216,7 @@ uint32_t wi__fd_filestat_set_times(wi_ctx *ctx, const wi_mem *m, uint32_t fd,
 
 /* The shared body of the four read/write calls. */
 enum { OP_READ, OP_WRITE, OP_PREAD, OP_PWRITE };
+#define RW_IOV_SMALL 8
 
 static uint32_t rw(wi_ctx *ctx, const wi_mem *m, int op, uint32_t fd,
                    uint32_t iovs, uint32_t n, uint64_t off, uint32_t out) {
@@ -230,11 +231,17 @@ static uint32_t rw(wi_ctx *ctx, const wi_mem *m, int op, uint32_t fd,
     return WI_EFAULT;
   if ((op == OP_PREAD || op == OP_PWRITE) && off > INT64_MAX)
     return WI_EINVAL;
-  struct iovec iov[WI_IOV_MAX];
+  /* A few buffers (the common case: stdio writes two) on the stack, more
+   * on the heap: a WI_IOV_MAX array here made every write 16 KiB deep. */
+  struct iovec small[RW_IOV_SMALL];
+  struct iovec *iov = small;
+  if (n > RW_IOV_SMALL &&
+      !(iov = wa_malloc((n < WI_IOV_MAX ? n : WI_IOV_MAX) * sizeof *iov)))
+    return WI_ENOMEM;
   int k;
   rc = wi__iovs(m, iovs, n, iov, &k);
   if (rc)
-    return rc;
+    goto out;
   ssize_t r;
   do {
     switch (op) {
@@ -260,10 +267,15 @@ static uint32_t rw(wi_ctx *ctx, const wi_mem *m, int op, uint32_t fd,
       break;
     }
   } while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return wi__errno(errno);
+  if (r < 0) {
+    rc = wi__errno(errno);
+    goto out;
+  }
   wi__st32(wi__mem_at(m, out), (uint32_t)r);
-  return WI_ESUCCESS;
+out:
+  if (iov != small)
+    wa_free(iov);
+  return rc;
 }
 
 uint32_t wi__fd_read(wi_ctx *ctx, const wi_mem *m, uint32_t fd, uint32_t iovs,

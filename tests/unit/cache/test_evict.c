@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 TestSuite(cache_evict, .init = fk_setup, .fini = fk_teardown);
@@ -38,6 +39,28 @@ static bool present(wk_cache *c, int seed) {
   return access(path, F_OK) == 0;
 }
 
+/* Sets seed's recorded last use to 'when' (seconds). A hit records a use
+ * only when the recorded one is WK_USE_GRANULARITY seconds old, so tests of
+ * the order age their entries first, as a minute's wait would. */
+static void age(wk_cache *c, int seed, time_t when) {
+  fk_fill f;
+  fk_fill_init(&f, seed);
+  char path[PATH_MAX];
+  fk_entry_path(c, f.digest, &f.cfg, path, sizeof path);
+  struct timespec t[2] = {{when, 0}, {when, 0}};
+  cr_assert_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static time_t entry_mtime(wk_cache *c, int seed) {
+  fk_fill f;
+  fk_fill_init(&f, seed);
+  char path[PATH_MAX];
+  fk_entry_path(c, f.digest, &f.cfg, path, sizeof path);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  return st.st_mtim.tv_sec;
+}
+
 static uint64_t entry_size(void) {
   fk_fill f;
   fk_fill_init(&f, 0);
@@ -51,8 +74,10 @@ static uint64_t entry_size(void) {
 
 Test(cache_evict, gc_removes_least_recently_used_entries_first) {
   wk_cache *c = fk_open(0);
-  for (int s = 1; s <= 4; s++)
+  for (int s = 1; s <= 4; s++) {
     use(c, s, false);
+    age(c, s, 1000000 + s);
+  }
   use(c, 1, false); /* 1 is now the most recent: order 2, 3, 4, 1 */
   wk_gc_report rep;
   wa_err err;
@@ -149,9 +174,10 @@ static int collect(void *ud, const wk_info *info, wa_err *err) {
 
 Test(cache_evict, ls_lists_most_recent_first_and_stats_add_up) {
   wk_cache *c = fk_open(0);
-  use(c, 1, false);
-  use(c, 2, false);
-  use(c, 3, false);
+  for (int s = 1; s <= 3; s++) {
+    use(c, s, false);
+    age(c, s, 1000000 + s);
+  }
   use(c, 1, false);
   seen s = {0};
   wa_err err;
@@ -192,6 +218,25 @@ Test(cache_evict, last_use_is_the_entry_mtime_and_a_hit_updates_it) {
   struct stat st;
   cr_assert_eq(stat(path, &st), 0);
   cr_assert_gt(st.st_mtim.tv_sec, 1000000, "a hit did not record its use");
+  wk_close(c);
+}
+
+/* Like relatime: a use within WK_USE_GRANULARITY seconds of the recorded
+ * one writes nothing (a hot entry costs no inode update per start); an
+ * older record, or one in the future, is rewritten. */
+Test(cache_evict, a_hit_within_the_granularity_records_nothing) {
+  wk_cache *c = fk_open(0);
+  use(c, 1, false);
+  time_t recent = time(NULL) - WK_USE_GRANULARITY / 2;
+  age(c, 1, recent);
+  use(c, 1, false);
+  cr_assert_eq(entry_mtime(c, 1), recent, "a recent use was rewritten");
+  age(c, 1, time(NULL) - WK_USE_GRANULARITY - 5);
+  use(c, 1, false);
+  cr_assert_geq(entry_mtime(c, 1), time(NULL) - 5, "an old use was kept");
+  age(c, 1, time(NULL) + 3600);
+  use(c, 1, false);
+  cr_assert_leq(entry_mtime(c, 1), time(NULL), "a future use was kept");
   wk_close(c);
 }
 

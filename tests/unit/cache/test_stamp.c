@@ -38,7 +38,9 @@ static void forge_stamp(wk_cache *c, fk_fill *f, const char *path) {
   cr_assert_eq(wk_key_compute(f->digest, &f->cfg, &k, &err), 0);
   int fd = open(path, O_RDONLY);
   cr_assert_geq(fd, 0);
-  cr_assert(wk__stamp_write(c, &k, fd));
+  struct stat st;
+  cr_assert_eq(fstat(fd, &st), 0);
+  cr_assert(wk__stamp_write(c, &k, &st));
   close(fd);
 }
 
