@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #define OPEN_RETRIES 100
@@ -136,18 +135,6 @@ static int check_shard(const wk_cache *c, wk_entry *e, wa_err *err) {
   return rc;
 }
 
-/* Maps the whole entry file; st is its status from open_locked. */
-static int map_entry(wk_entry *e, const struct stat *st, wa_err *err) {
-  if (st->st_size == 0)
-    return 0; /* mmap of length 0 fails; the trailer check reports it */
-  void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, e->fd, 0);
-  if (p == MAP_FAILED)
-    return wa_fail_errno(err, WA_EIO, "cannot map %s", e->path);
-  e->map.data = p;
-  e->map.len = (size_t)st->st_size;
-  return 0;
-}
-
 static int check_entry(const wk_cache *c, const wk_key *k, const wk__want *want,
                        wk_entry *e, const struct stat *stp, wa_err *err) {
   const struct stat st = *stp;
@@ -157,7 +144,8 @@ static int check_entry(const wk_cache *c, const wk_key *k, const wk__want *want,
     return wa_fail(err, WA_EPERM, WA_NOOFF,
                    "cache entry %s is not a regular file", e->path);
   if ((rc = wk__check_private(&st, c->uid, e->path, "cache entry", err)) ||
-      (rc = check_shard(c, e, err)) || (rc = map_entry(e, &st, err)))
+      (rc = check_shard(c, e, err)) ||
+      (rc = wa_file_map_stat(e->fd, &st, e->path, &e->map, err)))
     return rc;
   const uint8_t *end = e->map.data + e->map.len;
   if ((rc = wk__trailer_decode(

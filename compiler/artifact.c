@@ -12,7 +12,9 @@
 #define MAP_ALIGN 4096u
 #define MAP_MIN (16u * 1024u) /* smaller segments are just copied */
 
-static wr_name name_of(wm_name n) { return (wr_name){n.ptr, n.len}; }
+static wr_name name_of(wm_name n) {
+  return (wr_name){n.ptr, n.len};
+}
 
 static void const_of(const wm_constexpr *c, wr_meta_const *out) {
   memset(out, 0, sizeof *out);
@@ -59,14 +61,9 @@ static int put_data(wa_buf *data, const wm_data *d, uint64_t *off,
       d->len >= MAP_MIN) {
     size_t want = d->offset.u.i32 % MAP_ALIGN;
     size_t pad = (want + MAP_ALIGN - data->len % MAP_ALIGN) % MAP_ALIGN;
-    static const uint8_t zeros[64];
-    while (pad) {
-      size_t k = pad < sizeof zeros ? pad : sizeof zeros;
-      int rc = wa_buf_append(data, zeros, k, err);
-      if (rc)
-        return rc;
-      pad -= k;
-    }
+    int rc = wa_buf_zeros(data, pad, err);
+    if (rc)
+      return rc;
   }
   *off = data->len;
   return d->len ? wa_buf_append(data, d->bytes, d->len, err) : 0;
@@ -115,9 +112,9 @@ static int build(const wm_module *m, const wc_resolved *r, wa_arena *a,
   ALLOC(w->tables, m->n_tables);
   for (uint32_t i = 0; i < m->n_tables; i++) {
     const wm_table *t = &m->tables[i];
-    w->tables[i] = (wr_meta_table){t->type.elemtype, t->imported,
-                                   t->type.limits.has_max,
-                                   t->type.limits.min, t->type.limits.max};
+    w->tables[i] =
+        (wr_meta_table){t->type.elemtype, t->imported, t->type.limits.has_max,
+                        t->type.limits.min, t->type.limits.max};
   }
   w->n_memories = m->n_memories;
   ALLOC(w->memories, m->n_memories);
@@ -189,8 +186,8 @@ static int build(const wm_module *m, const wc_resolved *r, wa_arena *a,
   return 0;
 }
 
-int wc__artifact_blobs(const wm_module *m, const wc_resolved *r,
-                       wc_blobs *out, wa_err *err) {
+int wc__artifact_blobs(const wm_module *m, const wc_resolved *r, wc_blobs *out,
+                       wa_err *err) {
   wa_arena a;
   wr_meta w;
   wa_arena_init(&a, 1 << 14);

@@ -394,17 +394,6 @@ static int plan_symbols(merger *mg, wa_buf *syms, uint32_t *first_global) {
   return 0;
 }
 
-static int align_to(wa_buf *b, uint64_t a, wa_err *err) {
-  static const uint8_t zeros[64];
-  while (b->len % a) {
-    size_t k = a - b->len % a;
-    int rc = wa_buf_append(b, zeros, k < sizeof zeros ? k : sizeof zeros, err);
-    if (rc)
-      return rc;
-  }
-  return 0;
-}
-
 /* Rebased relocations of output section q, appended to out. */
 static int copy_relas(merger *mg, out_sec *q, wa_buf *out) {
   for (uint32_t p = q->first_piece; p < q->first_piece + q->n_pieces; p++) {
@@ -466,14 +455,14 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
   /* Content sections. */
   for (uint32_t j = 0; j < mg->n_secs; j++) {
     out_sec *q = &mg->secs[j];
-    TRY(align_to(out, q->align, err));
+    TRY(wa_buf_align(out, q->align, err));
     q->file_off = out->len;
     if (q->type != SHT_NOBITS) {
       for (uint32_t p = q->first_piece; p < q->first_piece + q->n_pieces; p++) {
         const piece *pc = &mg->pieces[p];
         const in_obj *o = &mg->in[pc->obj];
         Elf64_Shdr s = get_sh(o, pc->sec);
-        TRY(align_to(out, s.sh_addralign ? s.sh_addralign : 1, err));
+        TRY(wa_buf_align(out, s.sh_addralign ? s.sh_addralign : 1, err));
         TRY(wa_buf_append(out, o->p + s.sh_offset, s.sh_size, err));
       }
     }
@@ -490,7 +479,7 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
 
   /* The metadata and the data segments: not part of the loaded image
    * (no SHF_ALLOC); the runtime reads them by file offset. */
-  TRY(align_to(out, 8, err));
+  TRY(wa_buf_align(out, 8, err));
   Elf64_Shdr ms = sh;
   ms.sh_type = SHT_PROGBITS;
   ms.sh_offset = out->len;
@@ -500,7 +489,7 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
   TRY(add_shdr(&shdrs, &shstr, WR_SECTION_META, ms, err));
   n_index++;
   if (blobs->data.len) {
-    TRY(align_to(out, data_align, err));
+    TRY(wa_buf_align(out, data_align, err));
     Elf64_Shdr ds = sh;
     ds.sh_type = SHT_PROGBITS;
     ds.sh_offset = out->len;
@@ -521,7 +510,7 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
   }
   uint32_t symtab_index = n_index + n_rela_secs;
   size_t rela_at = 0;
-  TRY(align_to(out, 8, err));
+  TRY(wa_buf_align(out, 8, err));
   size_t rela_base = out->len;
   TRY(wa_buf_append(out, relas.data, relas.len, err));
   for (uint32_t j = 0; j < mg->n_secs; j++) {
@@ -543,7 +532,7 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
     TRY(add_shdr(&shdrs, &shstr, name, rs, err));
   }
 
-  TRY(align_to(out, 8, err));
+  TRY(wa_buf_align(out, 8, err));
   Elf64_Shdr ys = sh;
   ys.sh_type = SHT_SYMTAB;
   ys.sh_offset = out->len;
@@ -574,7 +563,7 @@ static int write_out(merger *mg, const wc_blobs *blobs, uint32_t data_align,
   last->sh_size = shstr.len;
   TRY(wa_buf_append(out, shstr.data, shstr.len, err));
 
-  TRY(align_to(out, 8, err));
+  TRY(wa_buf_align(out, 8, err));
   eh.e_shoff = out->len;
   eh.e_shnum = (Elf64_Half)(shdrs.len / sizeof sh);
   eh.e_shstrndx = (Elf64_Half)(eh.e_shnum - 1);

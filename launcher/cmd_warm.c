@@ -142,11 +142,7 @@ static int push_native(const char *src, const wl_module_opts *mo,
     rc = wa_fail_errno(err, WA_EIO, "cannot create a temp dir");
   }
   wo_pull_opts po;
-  memset(&po, 0, sizeof po);
-  po.plain_http = mo->plain_http;
-  po.tls_no_verify = mo->tls_no_verify;
-  po.username = mo->username;
-  po.password = mo->password;
+  wl_module_pull_opts(mo, &po);
   if (rc == 0 && (rc = wo_layout_create(tmp, &l, err)) == 0 &&
       (rc = wo_native_put_referrer(l, &subject, items, k, &rd, err)) == 0) {
     fprintf(stderr, "warm: %s: pushing %zu signed artifact%s\n", src, k,

@@ -66,6 +66,10 @@ typedef struct wl_module_opts {
   const char *password; /* NULL: the docker config.json */
   const char *store;    /* images: store directory; NULL: the default */
 } wl_module_opts;
+/* o's registry access (transport, certificates, credentials) as pull
+ * options: zeroed first, the platform left unset. */
+struct wo_pull_opts;
+void wl_module_pull_opts(const wl_module_opts *o, struct wo_pull_opts *out);
 typedef struct wl_module wl_module;
 struct wr_artifact;
 struct wo_module;

@@ -237,18 +237,22 @@ static void trust_warn(void *ud, const char *msg) {
   fprintf(stderr, "wasmaot: warning: %s\n", msg);
 }
 
+void wl_module_pull_opts(const wl_module_opts *o, wo_pull_opts *out) {
+  memset(out, 0, sizeof *out);
+  if (!o)
+    return;
+  out->plain_http = o->plain_http;
+  out->tls_no_verify = o->tls_no_verify;
+  out->username = o->username;
+  out->password = o->password;
+}
+
 /* A registry image's attachments: its OCI 1.1 referrers of our artifact
  * type (or the fallback tag), each fetched and verified into a temp layout.
  * *out stays NULL when there are none. */
 static int native_registry(wl_module *m, wa_err *err) {
   wo_pull_opts po;
-  memset(&po, 0, sizeof po);
-  if (m->im->opts) {
-    po.plain_http = m->im->opts->plain_http;
-    po.tls_no_verify = m->im->opts->tls_no_verify;
-    po.username = m->im->opts->username;
-    po.password = m->im->opts->password;
-  }
+  wl_module_pull_opts(m->im->opts, &po);
   wo_index idx;
   int rc =
       wo_registry_referrers(&m->im->ref, m->im->manifest_digest,
@@ -645,12 +649,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
     /* Warming is for later runs: always refresh from the source, and
      * leave the rootfs packed (runs unpack their own copy). */
     wo_pull_opts po;
-    memset(&po, 0, sizeof po);
+    wl_module_pull_opts(o, &po);
     po.platform = o->platform;
-    po.plain_http = o->plain_http;
-    po.tls_no_verify = o->tls_no_verify;
-    po.username = o->username;
-    po.password = o->password;
     if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
         (rc =
              wo_store_image_open(s, info.name, &m->arena, &info, &m->img, err)))
@@ -688,12 +688,8 @@ static int open_image(wl_module *m, const char *src, const wl_module_opts *o,
   }
   if (pull) {
     wo_pull_opts po;
-    memset(&po, 0, sizeof po);
+    wl_module_pull_opts(o, &po);
     po.platform = o->platform;
-    po.plain_http = o->plain_http;
-    po.tls_no_verify = o->tls_no_verify;
-    po.username = o->username;
-    po.password = o->password;
     if ((rc = wo_store_pull(s, src, &po, &info, err)) ||
         (rc = wo_store_image_open_rootfs(s, info.name, &m->arena, m->im->rootfs,
                                          &info, &m->img, err)))

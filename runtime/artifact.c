@@ -352,18 +352,14 @@ static wr_artifact *artifact_alloc(void) {
   return a;
 }
 
-int wr_artifact_load(const uint8_t *bytes, size_t len, const char *what,
-                     wr_artifact **out, wa_err *err) {
-  *out = NULL;
-  wr_artifact *a = artifact_alloc();
-  if (!a)
-    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
-  int rc = load(a, bytes, len, what, err);
-  if (rc) {
-    wr_artifact_free(a);
-    return rc;
-  }
-  *out = a;
+/* The artifact's own duplicate of fd: data segments and the pre-linked
+ * image map from it (wr_artifact_load_file). */
+static int set_file(wr_artifact *a, int fd, uint64_t off, wa_err *err) {
+  int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (dup < 0)
+    return wa_fail_errno(err, WA_EIO, "cannot duplicate the artifact's fd");
+  a->file_fd = dup;
+  a->file_off = off;
   return 0;
 }
 
@@ -374,7 +370,7 @@ int wr_artifact_load_file(const uint8_t *bytes, size_t len, int fd,
   wr_artifact *a = artifact_alloc();
   if (!a)
     return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory");
-  int rc = wr_artifact_set_file(a, fd, off, err);
+  int rc = fd >= 0 ? set_file(a, fd, off, err) : 0;
   if (!rc)
     rc = load(a, bytes, len, what, err);
   if (rc) {
@@ -383,6 +379,11 @@ int wr_artifact_load_file(const uint8_t *bytes, size_t len, int fd,
   }
   *out = a;
   return 0;
+}
+
+int wr_artifact_load(const uint8_t *bytes, size_t len, const char *what,
+                     wr_artifact **out, wa_err *err) {
+  return wr_artifact_load_file(bytes, len, -1, 0, what, out, err);
 }
 
 int wr_artifact_open(const char *path, wr_artifact **out, wa_err *err) {
@@ -398,17 +399,6 @@ int wr_artifact_open(const char *path, wr_artifact **out, wa_err *err) {
     return rc;
   }
   *out = a;
-  return 0;
-}
-
-int wr_artifact_set_file(wr_artifact *a, int fd, uint64_t off, wa_err *err) {
-  int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (dup < 0)
-    return wa_fail_errno(err, WA_EIO, "cannot duplicate the artifact's fd");
-  if (a->file_fd >= 0)
-    close(a->file_fd);
-  a->file_fd = dup;
-  a->file_off = off;
   return 0;
 }
 

@@ -33,7 +33,7 @@ struct wr_artifact {
   const uint8_t *data; /* .wasmaot.data (in map or caller's bytes) */
   uint64_t data_len;
   uint64_t data_pos; /* .wasmaot.data's offset in the loaded bytes */
-  int file_fd;       /* wr_artifact_set_file: the bytes' file, or -1 */
+  int file_fd;       /* wr_artifact_load_file: the bytes' file, or -1 */
   uint64_t file_off; /* where the loaded bytes start in file_fd */
   uint8_t *image;    /* one mapping: text | rodata+GOT | data */
   size_t image_size;

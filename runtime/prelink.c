@@ -309,17 +309,6 @@ static int layout(prelinker *l, wa_buf *image) {
   return 0;
 }
 
-static int pad_to(wa_buf *b, uint64_t a, wa_err *err) {
-  static const uint8_t zeros[64];
-  while (b->len % a) {
-    size_t k = a - b->len % a;
-    int rc = wa_buf_append(b, zeros, k < sizeof zeros ? k : sizeof zeros, err);
-    if (rc)
-      return rc;
-  }
-  return 0;
-}
-
 static int add_fixup(prelinker *l, uint64_t off, uint32_t kind, int32_t ext) {
   if (off >= l->gstart[WR_GROUP_EXEC] &&
       off < l->gstart[WR_GROUP_EXEC] + l->gsize[WR_GROUP_EXEC])
@@ -485,10 +474,7 @@ static int write_link(prelinker *l, wa_buf *link) {
   h.version = WR_LINK_VERSION;
   h.machine = l->arch->machine;
   h.page_align = (uint32_t)l->page;
-  h.image_size =
-      align_up(l->gstart[WR_GROUP_RW] + l->gsize[WR_GROUP_RW], l->page);
-  if (h.image_size == 0)
-    h.image_size = l->page;
+  h.image_size = l->img_size;
   for (int g = 0; g < WR_GROUP_COUNT; g++) {
     h.group_off[g] = l->gstart[g];
     h.group_size[g] = l->gsize[g];
@@ -600,13 +586,13 @@ int wr_prelink_append(wa_buf *elf, wa_err *err) {
   memset(&is, 0, sizeof is);
   is.sh_type = SHT_PROGBITS;
   ls = is;
-  if ((rc = pad_to(elf, page, err)))
+  if ((rc = wa_buf_align(elf, page, err)))
     goto out;
   is.sh_offset = elf->len;
   is.sh_size = image.len;
   is.sh_addralign = page;
   if ((rc = wa_buf_append(elf, image.data, image.len, err)) ||
-      (rc = pad_to(elf, 8, err)))
+      (rc = wa_buf_align(elf, 8, err)))
     goto out;
   ls.sh_offset = elf->len;
   ls.sh_size = link.len;
@@ -631,7 +617,7 @@ int wr_prelink_append(wa_buf *elf, wa_err *err) {
          sizeof names);
   if ((rc = wa_buf_append(&shdrs, &is, sizeof is, err)) ||
       (rc = wa_buf_append(&shdrs, &ls, sizeof ls, err)) ||
-      (rc = pad_to(elf, 8, err)))
+      (rc = wa_buf_align(elf, 8, err)))
     goto out;
   eh.e_shoff = elf->len;
   eh.e_shnum = (Elf64_Half)(shdrs.len / sizeof(Elf64_Shdr));

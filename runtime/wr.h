@@ -67,14 +67,11 @@ void wr_artifact_free(wr_artifact *a); /* drops the caller's reference */
  * offset 'off' on, in a file that never changes while the artifact lives
  * (a cache entry: read-only, replaced only by rename). The code is then
  * mapped from the file instead of copied, and large active data segments
- * copy-on-write. The artifact keeps its own duplicate of fd. */
+ * copy-on-write. The artifact keeps its own duplicate of fd. fd -1: as
+ * wr_artifact_load. */
 int wr_artifact_load_file(const uint8_t *bytes, size_t len, int fd,
                           uint64_t off, const char *what, wr_artifact **out,
                           wa_err *err) WA_MUST_CHECK;
-/* Says the same of an artifact already loaded: only data segments
- * benefit. */
-int wr_artifact_set_file(wr_artifact *a, int fd, uint64_t off,
-                         wa_err *err) WA_MUST_CHECK;
 const wr_meta *wr_artifact_meta(const wr_artifact *a);
 
 /* How an artifact's code was loaded (docs/artifact-format.md). */

@@ -21,7 +21,8 @@ int wa_buf_reserve(wa_buf *b, size_t extra, wa_err *err) {
     cap *= 2;
   uint8_t *p = wa_realloc(b->data, cap);
   if (!p)
-    return wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory growing a buffer to %zu bytes", cap);
+    return wa_fail(err, WA_ENOMEM, WA_NOOFF,
+                   "out of memory growing a buffer to %zu bytes", cap);
   b->data = p;
   b->cap = cap;
   return 0;
@@ -53,6 +54,19 @@ int wa_buf_printf(wa_buf *b, wa_err *err, const char *fmt, ...) {
   va_end(ap);
   b->len += (size_t)n;
   return 0;
+}
+
+int wa_buf_zeros(wa_buf *b, size_t n, wa_err *err) {
+  int rc = wa_buf_reserve(b, n, err);
+  if (rc)
+    return rc;
+  memset(b->data + b->len, 0, n);
+  b->len += n;
+  return 0;
+}
+
+int wa_buf_align(wa_buf *b, uint64_t align, wa_err *err) {
+  return wa_buf_zeros(b, (size_t)((align - b->len % align) % align), err);
 }
 
 int wa_buf_u8(wa_buf *b, uint8_t v, wa_err *err) {

@@ -44,8 +44,8 @@ int wa_file_read(const char *path, uint8_t **out, size_t *out_len,
     if (len == cap) { /* the file grew while we read it */
       uint8_t *p = wa_realloc(data, cap * 2 + 4096);
       if (!p) {
-        rc = wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory reading %s",
-                     path);
+        rc =
+            wa_fail(err, WA_ENOMEM, WA_NOOFF, "out of memory reading %s", path);
         goto out;
       }
       data = p;
@@ -72,22 +72,29 @@ out:
   return rc;
 }
 
+int wa_file_map_stat(int fd, const struct stat *st, const char *what,
+                     wa_map *out, wa_err *err) {
+  out->data = NULL;
+  out->len = 0;
+  if (!S_ISREG(st->st_mode))
+    return wa_fail(err, WA_EIO, WA_NOOFF, "%s is not a regular file", what);
+  if (st->st_size == 0)
+    return 0; /* mmap of length 0 fails; an empty map is valid */
+  void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED)
+    return wa_fail_errno(err, WA_EIO, "cannot map %s", what);
+  out->data = p;
+  out->len = (size_t)st->st_size;
+  return 0;
+}
+
 int wa_file_map_fd(int fd, const char *what, wa_map *out, wa_err *err) {
   struct stat st;
   out->data = NULL;
   out->len = 0;
   if (fstat(fd, &st) != 0)
     return wa_fail_errno(err, WA_EIO, "cannot stat %s", what);
-  if (!S_ISREG(st.st_mode))
-    return wa_fail(err, WA_EIO, WA_NOOFF, "%s is not a regular file", what);
-  if (st.st_size == 0)
-    return 0; /* mmap of length 0 fails; an empty map is valid */
-  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (p == MAP_FAILED)
-    return wa_fail_errno(err, WA_EIO, "cannot map %s", what);
-  out->data = p;
-  out->len = (size_t)st.st_size;
-  return 0;
+  return wa_file_map_stat(fd, &st, what, out, err);
 }
 
 int wa_file_map(const char *path, wa_map *out, wa_err *err) {

@@ -139,10 +139,13 @@ typedef struct wa_buf {
 
 void wa_buf_init(wa_buf *b);
 int wa_buf_reserve(wa_buf *b, size_t extra, wa_err *err) WA_MUST_CHECK;
-int wa_buf_append(wa_buf *b, const void *p, size_t n, wa_err *err)
-    WA_MUST_CHECK;
+int wa_buf_append(wa_buf *b, const void *p, size_t n,
+                  wa_err *err) WA_MUST_CHECK;
 int wa_buf_printf(wa_buf *b, wa_err *err, const char *fmt, ...)
     WA_PRINTF(3, 4) WA_MUST_CHECK;
+/* Appends n zero bytes; zeros up to the next multiple of align (> 0). */
+int wa_buf_zeros(wa_buf *b, size_t n, wa_err *err) WA_MUST_CHECK;
+int wa_buf_align(wa_buf *b, uint64_t align, wa_err *err) WA_MUST_CHECK;
 /* Little-endian fixed-width and LEB128 writers. */
 int wa_buf_u8(wa_buf *b, uint8_t v, wa_err *err) WA_MUST_CHECK;
 int wa_buf_u32le(wa_buf *b, uint32_t v, wa_err *err) WA_MUST_CHECK;
@@ -186,6 +189,10 @@ typedef struct wa_map {
 int wa_file_map(const char *path, wa_map *out, wa_err *err) WA_MUST_CHECK;
 int wa_file_map_fd(int fd, const char *what, wa_map *out,
                    wa_err *err) WA_MUST_CHECK;
+/* The same given fd's status, when the caller has just taken it. */
+struct stat;
+int wa_file_map_stat(int fd, const struct stat *st, const char *what,
+                     wa_map *out, wa_err *err) WA_MUST_CHECK;
 void wa_file_unmap(wa_map *m);
 
 /*

@@ -628,10 +628,9 @@ static void make_token_for(const char *repo, const char *actions) {
            "{\"token\":\"%s\",\"expires_in\":3600}", tok);
 }
 
-Test(oci_real, bearer_token_auth_against_registry_token_config) {
-  artifact(mod_a, sizeof mod_a, "a");
-  push("a", "tokened/app:1", NULL);
-  make_token("tokened/app");
+/* token_reg: a registry that wants bearer tokens from our token server
+ * (token_srv, which wants alice:pw and hands out token_json). */
+static void start_token_registry(void) {
   char enc[100];
   wo__base64_encode((const uint8_t *)"alice:pw", 8, enc, sizeof enc);
   snprintf(basic_expected, sizeof basic_expected, "Basic %s", enc);
@@ -645,6 +644,13 @@ Test(oci_real, bearer_token_auth_against_registry_token_config) {
            "    issuer: wasmaot-issuer\n    rootcertbundle: %s/token.crt\n",
            tport, work);
   reg_start(&token_reg, "token", yaml);
+}
+
+Test(oci_real, bearer_token_auth_against_registry_token_config) {
+  artifact(mod_a, sizeof mod_a, "a");
+  push("a", "tokened/app:1", NULL);
+  make_token("tokened/app");
+  start_token_registry();
   wo_image_info info;
   cr_assert_eq(pull_from(&token_reg, "tokened/app:1", NULL, NULL, NULL, &info),
                WA_EPERM);
@@ -1024,19 +1030,7 @@ Test(oci_real, push_auth_failures_are_clear_and_credentials_work) {
 
 Test(oci_real, push_with_a_bearer_token_for_pull_and_push) {
   make_token_for("tokened/pushed", "\\\"pull\\\",\\\"push\\\"");
-  char enc[100];
-  wo__base64_encode((const uint8_t *)"alice:pw", 8, enc, sizeof enc);
-  snprintf(basic_expected, sizeof basic_expected, "Basic %s", enc);
-  int tport;
-  token_srv = t_httpd_start(token_handler, NULL, &tport);
-  cr_assert_not_null(token_srv);
-  char yaml[1000];
-  snprintf(yaml, sizeof yaml,
-           "auth:\n  token:\n    realm: http://127.0.0.1:%d/token\n    "
-           "service: wasmaot-test\n"
-           "    issuer: wasmaot-issuer\n    rootcertbundle: %s/token.crt\n",
-           tport, work);
-  reg_start(&token_reg, "token", yaml);
+  start_token_registry();
   wo_desc md = artifact(mod_b, sizeof mod_b, "a");
   wo_ref ref = reg_ref(&token_reg, "tokened/pushed");
   wo_pull_opts o = push_opts(NULL, NULL);
